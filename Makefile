@@ -1,0 +1,62 @@
+# The two set-up commands of the README: `make run` and `make test`. The rest mirrors the CI pipeline.
+SHELL := /usr/bin/env bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+SOLUTION      := ShopOperator.slnx
+CONFIGURATION ?= Release
+PORT          ?= 8080
+TEST_PROJECTS := $(sort $(wildcard tests/*.Tests/*.Tests.csproj))
+RESULTS       := TestResults
+
+.PHONY: help run test build lint format images deploy promote dev-cluster run-operator bench clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
+
+run: ## Run the whole shop locally (PostgreSQL, api, web, nginx) on http://127.0.0.1:$(PORT)
+	@PORT=$(PORT) ./shop/run-local.sh
+
+build: ## Build every project (warnings are errors)
+	dotnet build $(SOLUTION) -c $(CONFIGURATION) -nologo -clp:ErrorsOnly
+
+test: build ## Run every test project; the last line is the total
+	@rm -rf $(RESULTS); status=0; \
+	for p in $(TEST_PROJECTS); do \
+	  name=$$(basename $$p .csproj); \
+	  echo "== $$name"; \
+	  dotnet test $$p -c $(CONFIGURATION) --no-build -nologo \
+	    --logger "trx;LogFileName=$$name.trx" --logger "console;verbosity=normal" \
+	    --results-directory $(RESULTS) || status=1; \
+	done; \
+	./build/test-summary.sh $(RESULTS) || status=1; \
+	exit $$status
+
+lint: ## Formatting and analyzers, as the CI quality gate
+	dotnet format $(SOLUTION) --verify-no-changes --no-restore
+	dotnet build $(SOLUTION) -c $(CONFIGURATION) -nologo -clp:ErrorsOnly
+
+format: ## Apply dotnet format
+	dotnet format $(SOLUTION) --no-restore
+
+images: ## Build both images (needs a Docker engine)
+	@./build/images.sh
+
+deploy: ## Install the operator on the current kubectl context
+	kubectl apply -k config/default
+
+promote: ## Copy the image digest from one environment to the next: make promote FROM=stage TO=prod
+	@./build/promote.sh "$(FROM)" "$(TO)"
+
+dev-cluster: ## Start the Kubernetes API emulator on 127.0.0.1; writes .dev/kubeconfig
+	@./tests/KubeEmulator/run-dev-cluster.sh
+
+run-operator: ## Run the operator against KUBECONFIG (default .dev/kubeconfig)
+	@KUBECONFIG=$${KUBECONFIG:-$(CURDIR)/.dev/kubeconfig} dotnet run --project operator/ShopOperator -c $(CONFIGURATION) -- run
+
+bench: ## Benchmarks; writes docs/benchmarks.md
+	@./bench/run.sh
+
+clean:
+	rm -rf $(RESULTS) .dev artifacts
+	dotnet clean $(SOLUTION) -nologo -v q
