@@ -28,7 +28,14 @@ try {
   const page = await context.newPage();
   page.setDefaultTimeout(stepTimeout);
   page.on('pageerror', (e) => failures.push(`page error: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error') failures.push(`console error: ${m.text()}`); });
+  // CSP violations and script errors show up here; failed loads are reported once, with their URL, below.
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) failures.push(`console error: ${m.text()}`);
+  });
+  page.on('response', (r) => {
+    const type = r.request().resourceType();
+    if (r.status() >= 400 && ['image', 'stylesheet', 'script', 'font'].includes(type)) failures.push(`${type} ${r.url()} -> ${r.status()}`);
+  });
 
   step = 'open home page';
   const home = await page.goto(baseUrl, { waitUntil: 'load' });
@@ -82,7 +89,7 @@ try {
   const number = (await page.locator('#order-number').innerText()).trim();
   expect(number.length > 0, 'confirmation shows an order number');
   await page.screenshot({ path: join(screenshotDir, 'confirmation.png'), fullPage: true });
-  expect(failures.length === 0, failures.join('; '));
+  expect(failures.length === 0, [...new Set(failures)].join('; '));
   console.log(`ok: ordered "${productName}", order number ${number}`);
 } catch (e) {
   console.error(`FAILED at step "${step}": ${e.message}`);
