@@ -1,0 +1,199 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using ShopOperator.Kube;
+
+namespace ShopOperator.Runtime;
+
+public enum CacheEventType
+{
+    Upsert,
+    Delete,
+}
+
+/// <summary>
+/// List-then-watch cache of one kind in one namespace (or all), as client-go's reflector does it.
+/// The paths the KubernetesClient helpers get wrong are explicit here:
+/// - the stream ends silently (server timeout, proxy, dropped connection): resume from the last seen
+///   resourceVersion, without a relist;
+/// - 410 Gone (as HTTP status or as an ERROR event inside the stream): relist, never resume from the
+///   stale version;
+/// - any other failure: reconnect with exponential backoff.
+/// </summary>
+public sealed class Informer
+{
+    private readonly ConcurrentDictionary<string, JsonObject> _store = new(StringComparer.Ordinal);
+    private readonly KubeApi _api;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly Action<CacheEventType, JsonObject> _onEvent;
+    private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Informer(
+        KubeApi api,
+        ResourceKind kind,
+        string? ns,
+        string? labelSelector,
+        InformerTimings timings,
+        TimeProvider time,
+        ILogger logger,
+        Action<CacheEventType, JsonObject> onEvent)
+    {
+        _api = api;
+        Kind = kind;
+        Namespace = ns;
+        LabelSelector = labelSelector;
+        Timings = timings;
+        _time = time;
+        _logger = logger;
+        _onEvent = onEvent;
+    }
+
+    public ResourceKind Kind { get; }
+
+    public string? Namespace { get; }
+
+    public string? LabelSelector { get; }
+
+    public InformerTimings Timings { get; }
+
+    public bool HasSynced => _synced.Task.IsCompleted;
+
+    public Task Synced => _synced.Task;
+
+    /// <summary>How many full lists this informer did (the first one plus one per 410 or failed resume).</summary>
+    public int ListCount { get; private set; }
+
+    public string LastResourceVersion { get; private set; } = "";
+
+    public JsonObject? Get(string ns, string name) => _store.GetValueOrDefault(ns + "/" + name);
+
+    public IReadOnlyCollection<JsonObject> List() => [.. _store.Values];
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        var failures = 0;
+        var needList = true;
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                if (needList)
+                {
+                    await ListAndReplaceAsync(ct);
+                    needList = false;
+                }
+
+                var jitter = Timings.WatchTimeout * (0.5 * Random.Shared.NextDouble());
+                await foreach (var e in _api.WatchAsync(Kind, Namespace, LabelSelector, LastResourceVersion, Timings.WatchTimeout + jitter, ct))
+                {
+                    failures = 0;
+                    Apply(e);
+                }
+
+                // The server (or something between) closed the stream: normal; resume where we were.
+                _logger.LogDebug("Watch of {Kind} ended at {ResourceVersion}; resuming", Kind.Plural, LastResourceVersion);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (KubeApiException e) when (e.IsGone)
+            {
+                _logger.LogInformation("Watch of {Kind} expired at {ResourceVersion} (410 Gone); relisting", Kind.Plural, LastResourceVersion);
+                needList = true;
+            }
+            catch (Exception e) when (e is KubeApiException or HttpRequestException or IOException or System.Text.Json.JsonException or OperationCanceledException or InvalidOperationException)
+            {
+                failures++;
+                var delay = Backoff(failures);
+                _logger.LogWarning("Watch of {Kind} failed ({Error}); retrying in {Delay} ms", Kind.Plural, e.Message, (int)delay.TotalMilliseconds);
+                try
+                {
+                    await Task.Delay(delay, _time, ct);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private TimeSpan Backoff(int failures)
+    {
+        var ms = Timings.MinBackoff.TotalMilliseconds * Math.Pow(2, Math.Min(failures - 1, 20));
+        return TimeSpan.FromMilliseconds(Math.Min(ms, Timings.MaxBackoff.TotalMilliseconds));
+    }
+
+    private async Task ListAndReplaceAsync(CancellationToken ct)
+    {
+        var list = await _api.ListAsync(Kind, Namespace, LabelSelector, ct);
+        ListCount++;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var item in list.Items)
+        {
+            var key = KeyOf(item);
+            seen.Add(key);
+            if (_store.TryGetValue(key, out var old) && ResourceVersionOf(old) == ResourceVersionOf(item))
+            {
+                continue;
+            }
+
+            _store[key] = item;
+            _onEvent(CacheEventType.Upsert, item);
+        }
+
+        // Objects deleted while we were not watching (e.g. across a 410) must not linger in the cache.
+        foreach (var (key, old) in _store.ToArray())
+        {
+            if (!seen.Contains(key) && _store.TryRemove(key, out _))
+            {
+                _onEvent(CacheEventType.Delete, old);
+            }
+        }
+
+        LastResourceVersion = list.ResourceVersion;
+        _synced.TrySetResult();
+        _logger.LogDebug("Listed {Count} {Kind} at {ResourceVersion}", list.Items.Count, Kind.Plural, list.ResourceVersion);
+    }
+
+    private void Apply(WatchEvent e)
+    {
+        var rv = ResourceVersionOf(e.Object);
+        switch (e.Type)
+        {
+            case "ADDED":
+            case "MODIFIED":
+                e.Object["apiVersion"] ??= Kind.ApiVersion;
+                e.Object["kind"] ??= Kind.Kind;
+                _store[KeyOf(e.Object)] = e.Object;
+                _onEvent(CacheEventType.Upsert, e.Object);
+                break;
+            case "DELETED":
+                _store.TryRemove(KeyOf(e.Object), out _);
+                _onEvent(CacheEventType.Delete, e.Object);
+                break;
+            case "BOOKMARK":
+                break;
+            default:
+                _logger.LogDebug("Ignoring watch event type {Type}", e.Type);
+                return;
+        }
+
+        if (!string.IsNullOrEmpty(rv))
+        {
+            LastResourceVersion = rv;
+        }
+    }
+
+    public static string KeyOf(JsonObject obj) =>
+        (obj["metadata"]?["namespace"]?.GetValue<string>() ?? "") + "/" + (obj["metadata"]?["name"]?.GetValue<string>() ?? "");
+
+    public static string? ResourceVersionOf(JsonObject obj) => obj["metadata"]?["resourceVersion"]?.GetValue<string>();
+}
+
+/// <summary>Watch and reconnect timings; short in tests, client-go-like in production.</summary>
+public sealed record InformerTimings(TimeSpan WatchTimeout, TimeSpan MinBackoff, TimeSpan MaxBackoff)
+{
+    public static InformerTimings Default { get; } = new(TimeSpan.FromMinutes(5), TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30));
+}
