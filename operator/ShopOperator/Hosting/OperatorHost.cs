@@ -2,6 +2,7 @@ using k8s;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Prometheus;
 using ShopOperator.Kube;
+using ShopOperator.Reconcile;
 using ShopOperator.Runtime;
 
 namespace ShopOperator.Hosting;
@@ -47,6 +48,11 @@ public static class OperatorHost
             sp.GetRequiredService<OperatorMetrics>(),
             sp.GetRequiredService<ILogger<LeaderElection>>()));
         services.AddSingleton<Controller>();
+        services.AddSingleton(sp => new Lazy<Controller>(sp.GetRequiredService<Controller>));
+        services.AddSingleton<EventRecorder>();
+        services.AddSingleton<IShopModel, ShopModel>();
+        services.AddSingleton<IDatabaseProvisioner, DatabaseProvisioner>();
+        services.AddSingleton<IReconciler, ShopReconciler>();
         services.AddSingleton<OperatorService>();
         services.AddHostedService(sp => sp.GetRequiredService<OperatorService>());
         services.AddHealthChecks()

@@ -1,0 +1,54 @@
+using System.Text.Json.Nodes;
+using ShopOperator.Kube;
+
+namespace Operator.Tests;
+
+public sealed class JsonCompareTests
+{
+    private static JsonNode J(string json) => JsonNode.Parse(json)!;
+
+    [Fact]
+    public void Server_defaults_added_to_live_are_not_drift()
+    {
+        var desired = J("""{"spec":{"ports":[{"name":"http","port":80}],"replicas":2}}""");
+        var live = J("""{"spec":{"ports":[{"name":"http","port":80,"protocol":"TCP"}],"replicas":2,"revisionHistoryLimit":10},"status":{}}""");
+        Assert.True(JsonCompare.IsSubset(desired, live));
+    }
+
+    [Fact]
+    public void Normalised_quantities_are_equal()
+    {
+        Assert.True(JsonCompare.IsSubset(J("""{"cpu":"0.5","memory":"1Gi","n":"1"}"""), J("""{"cpu":"500m","memory":"1073741824","n":1}""")));
+        Assert.False(JsonCompare.IsSubset(J("""{"cpu":"0.5"}"""), J("""{"cpu":"600m"}""")));
+    }
+
+    [Theory]
+    [InlineData("""{"replicas":3}""")]
+    [InlineData("""{"ports":[{"port":80},{"port":81}]}""")]
+    [InlineData("""{"ports":[]}""")]
+    [InlineData("""{"image":"other"}""")]
+    [InlineData("""{}""")]
+    public void A_changed_or_missing_field_we_set_is_drift(string live)
+    {
+        var desired = J("""{"replicas":2,"ports":[{"port":80}],"image":"x"}""");
+        Assert.False(JsonCompare.IsSubset(desired, J(live)));
+    }
+
+    [Fact]
+    public void Merge_writes_our_fields_and_keeps_everything_else()
+    {
+        var live = J("""{"metadata":{"resourceVersion":"7","annotations":{"other-tool/x":"1"},"labels":{"a":"old","keep":"yes"}},"spec":{"replicas":5,"template":{"x":1}}}""").AsObject();
+        var desired = J("""{"metadata":{"labels":{"a":"new"}},"spec":{"replicas":2,"ports":[{"port":80}]}}""").AsObject();
+
+        var merged = JsonCompare.Merge(live, desired);
+
+        Assert.Equal("7", merged["metadata"]!["resourceVersion"]!.GetValue<string>());
+        Assert.Equal("1", merged["metadata"]!["annotations"]!["other-tool/x"]!.GetValue<string>());
+        Assert.Equal("new", merged["metadata"]!["labels"]!["a"]!.GetValue<string>());
+        Assert.Equal("yes", merged["metadata"]!["labels"]!["keep"]!.GetValue<string>());
+        Assert.Equal(2, merged["spec"]!["replicas"]!.GetValue<int>());
+        Assert.Equal(1, merged["spec"]!["template"]!["x"]!.GetValue<int>());
+        Assert.True(JsonCompare.IsSubset(desired, merged));
+        Assert.Equal(5, live["spec"]!["replicas"]!.GetValue<int>()); // the cached object is never modified
+    }
+}

@@ -1,0 +1,49 @@
+using ShopOperator;
+
+namespace Operator.Tests;
+
+public sealed class OperatorOptionsTests
+{
+    [Fact]
+    public void Reads_the_contract_variables()
+    {
+        var env = new Dictionary<string, string>
+        {
+            ["WATCH_NAMESPACES"] = "shop-dev, shop-prod,,",
+            ["LEADER_ELECTION_NAMESPACE"] = "shop-system",
+            ["POD_NAME"] = "shop-operator-7d9f-abcde",
+            ["OPERATOR_WORKERS"] = "8",
+            ["OPERATOR_HTTP_PORT"] = "9091",
+        };
+
+        var options = OperatorOptions.FromEnvironment(env.GetValueOrDefault);
+
+        Assert.Equal(["shop-dev", "shop-prod"], options.WatchNamespaces);
+        Assert.Equal("shop-system", options.LeaderElection.Namespace);
+        Assert.True(options.LeaderElection.Enabled);
+        Assert.Equal("shop-operator-7d9f-abcde", options.LeaderElection.Identity);
+        Assert.Equal(8, options.Workers);
+        Assert.Equal(9091, options.HttpPort);
+    }
+
+    [Fact]
+    public void Defaults_watch_everything_on_port_8080_without_election()
+    {
+        var options = OperatorOptions.FromEnvironment(_ => null);
+
+        Assert.Empty(options.WatchNamespaces);
+        Assert.False(options.LeaderElection.Enabled);
+        Assert.Equal(8080, options.HttpPort);
+        Assert.Equal(4, options.Workers);
+    }
+
+    [Theory]
+    [InlineData("OPERATOR_WORKERS", "zero")]
+    [InlineData("OPERATOR_WORKERS", "0")]
+    [InlineData("OPERATOR_HTTP_PORT", "-1")]
+    public void A_bad_number_is_a_clear_error(string name, string value)
+    {
+        var e = Assert.Throws<ArgumentException>(() => OperatorOptions.FromEnvironment(n => n == name ? value : null));
+        Assert.Contains(name, e.Message);
+    }
+}
