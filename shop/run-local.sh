@@ -131,7 +131,7 @@ log "migrating"
 
 wait_ready() { # name url pid
   local deadline=$((SECONDS + 90))
-  until curl -fsS -o /dev/null --max-time 2 "$2"; do
+  until curl -fsS -o /dev/null --max-time 2 "$2" 2>/dev/null; do
     kill -0 "$3" 2>/dev/null || { tail -n 30 "$LOG_DIR/$1.log" >&2; die "$1 exited during start-up"; }
     ((SECONDS < deadline)) || { tail -n 30 "$LOG_DIR/$1.log" >&2; die "$1 not ready after 90 s"; }
     sleep 0.3
