@@ -40,7 +40,7 @@ public sealed class OperatorInstance : IAsyncDisposable
         ResyncPeriod = TimeSpan.FromMinutes(10),
         ProgressPoll = TimeSpan.FromMilliseconds(200),
         Informers = new InformerTimings(TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(500)),
-        LeaderElection = new LeaderElectionOptions(leaseNamespace, "shop-operator", identity, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(250)),
+        LeaderElection = new LeaderElectionOptions(leaseNamespace, "shop-operator", identity, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(1.5), TimeSpan.FromMilliseconds(250)),
     };
 
     public static async Task<OperatorInstance> StartAsync(KubernetesClientConfiguration kube, OperatorOptions options, ITestOutputHelperLike? output = null)

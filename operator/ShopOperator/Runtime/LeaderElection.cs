@@ -11,7 +11,8 @@ public sealed record LeaderElectionOptions(
     string Identity,
     TimeSpan LeaseDuration,
     TimeSpan RenewDeadline,
-    TimeSpan RetryPeriod)
+    TimeSpan RetryPeriod,
+    bool ReleaseOnShutdown = true)
 {
     public bool Enabled => !string.IsNullOrEmpty(Namespace);
 }
@@ -36,6 +37,15 @@ public sealed class LeaderElection
 
     public LeaderElection(IKubernetes client, LeaderElectionOptions options, OperatorMetrics metrics, ILogger logger)
     {
+        ArgumentNullException.ThrowIfNull(options);
+
+        // The elector gives up RenewDeadline after the renew loop starts, which is RetryPeriod after the last
+        // success; a standby acquires LeaseDuration after it saw that success. Keep the first well before the second.
+        if (options.RenewDeadline + options.RetryPeriod >= options.LeaseDuration)
+        {
+            throw new ArgumentException("leader election needs RenewDeadline + RetryPeriod < LeaseDuration", nameof(options));
+        }
+
         _client = client;
         _options = options;
         _metrics = metrics;
@@ -118,7 +128,7 @@ public sealed class LeaderElection
             SetLeader(false);
         }
 
-        if (ct.IsCancellationRequested && work is not null)
+        if (ct.IsCancellationRequested && work is not null && _options.ReleaseOnShutdown)
         {
             // Graceful shutdown: every worker has stopped, so hand the lease over now rather than make the
             // standby wait out the lease duration.
