@@ -76,7 +76,10 @@ public sealed class LocalStack : IAsyncLifetime
         psi.Environment["SHOP_DEV_DIR"] = _stateDir;
         psi.Environment["SHOP_API_RATE"] = ApiRatePerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture);
         psi.Environment["SHOP_API_BURST"] = ApiBurst.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        psi.Environment["SHOP_PUBLISH_DIR"] = Path.Combine(_stateDir, "publish");
+        // SHOP_E2E_PUBLISH_DIR: reuse an existing publish of the shop instead of publishing into the temp folder.
+        var published = Environment.GetEnvironmentVariable("SHOP_E2E_PUBLISH_DIR");
+        psi.Environment["SHOP_PUBLISH_DIR"] = string.IsNullOrEmpty(published) ? Path.Combine(_stateDir, "publish") : published;
+        psi.Environment["SHOP_SKIP_BUILD"] = string.IsNullOrEmpty(published) ? "0" : "1";
 
         _process = Process.Start(psi) ?? throw new InvalidOperationException("could not start run-local.sh");
         _process.OutputDataReceived += (_, e) => Append(e.Data);
