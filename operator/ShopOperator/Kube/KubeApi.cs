@@ -120,7 +120,7 @@ public sealed class KubeApi
     public Task<JsonObject?> GetAsync(ResourceKind kind, string ns, string name, CancellationToken ct) =>
         SendAsync(HttpMethod.Get, kind.Path(ns, name), null, ct);
 
-    public async Task<JsonObject> CreateAsync(ResourceKind kind, string ns, JsonObject obj, CancellationToken ct) =>
+    public async Task<JsonObject> CreateAsync(ResourceKind kind, string? ns, JsonObject obj, CancellationToken ct) =>
         await SendAsync(HttpMethod.Post, kind.Path(ns), obj, ct) ?? obj;
 
     /// <summary>PUT with the object's resourceVersion: a concurrent change gives 409, never a lost update.</summary>

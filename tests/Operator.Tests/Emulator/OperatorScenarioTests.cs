@@ -1,0 +1,253 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using ShopOperator.Kube;
+using Xunit.Abstractions;
+
+namespace Operator.Tests;
+
+[CollectionDefinition(Name)]
+public sealed class EmulatorCollection : ICollectionFixture<EmulatorFixture>
+{
+    public const string Name = "emulator";
+}
+
+/// <summary>The operator end to end against the in-process API emulator (issue 4's controller scenarios).</summary>
+[Collection(EmulatorCollection.Name)]
+public sealed class OperatorScenarioTests(EmulatorFixture fixture, ITestOutputHelper output)
+{
+    private IClusterHarness Cluster => fixture.Cluster;
+
+    private async Task<(TestKube Kube, OperatorInstance Operator, string Ns)> StartAsync(string prefix, ShopOperator.OperatorOptions? options = null)
+    {
+        var ns = $"{prefix}-{Guid.NewGuid().ToString("N")[..6]}";
+        var kube = new TestKube(new k8s.Kubernetes(Cluster.Config));
+        await kube.CreateNamespaceAsync(ns);
+        var op = await OperatorInstance.StartAsync(Cluster.Config, (options ?? OperatorInstance.TestOptions()) with { WatchNamespaces = [ns] }, new XunitOutput(output));
+        return (kube, op, ns);
+    }
+
+    [Fact]
+    public async Task Apply_creates_every_child_and_Ready_follows_the_emulated_deployments()
+    {
+        var (kube, op, ns) = await StartAsync("apply");
+        await using var _ = op;
+        await kube.CreateAsync(TestKube.Shop(ns, "demo"));
+
+        var shop = await kube.WaitForConditionAsync(ns, "demo", "Ready", "True");
+
+        foreach (var (kind, suffix) in TestKube.Children)
+        {
+            var child = await kube.GetAsync(kind, ns, "demo" + suffix);
+            Assert.NotNull(child);
+            var owner = Assert.Single(child!["metadata"]!["ownerReferences"]!.AsArray())!;
+            Assert.Equal("ShopInstance", owner["kind"]!.GetValue<string>());
+            Assert.True(owner["controller"]!.GetValue<bool>());
+            Assert.Equal("shop-operator", child["metadata"]!["labels"]!["app.kubernetes.io/managed-by"]!.GetValue<string>());
+            Assert.Equal("demo", child["metadata"]!["labels"]!["app.kubernetes.io/instance"]!.GetValue<string>());
+        }
+
+        Assert.Equal(shop["metadata"]!["generation"]!.GetValue<long>(), shop["status"]!["observedGeneration"]!.GetValue<long>());
+        Assert.Equal(TestKube.DigestA, shop["status"]!["servingImage"]!.GetValue<string>());
+        Assert.Equal("True", TestKube.ConditionStatus(shop, "Ready"));
+        Assert.Equal("False", TestKube.ConditionStatus(shop, "Stalled"));
+        var http = new HttpClient { BaseAddress = op.HttpAddress };
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await http.GetAsync(new Uri("/readyz", UriKind.Relative))).StatusCode);
+        var metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        Assert.Contains("controller_runtime_reconcile_total{controller=\"shopinstance\",result=\"success\"}", metrics);
+        Assert.Contains("rest_client_requests_total", metrics);
+        Assert.Contains("workqueue_adds_total", metrics);
+    }
+
+    [Fact]
+    public async Task ObservedGeneration_tracks_spec_changes()
+    {
+        var (kube, op, ns) = await StartAsync("gen");
+        await using var _ = op;
+        await kube.CreateAsync(TestKube.Shop(ns, "demo"));
+        await kube.WaitForConditionAsync(ns, "demo", "Ready", "True");
+
+        var updated = await kube.UpdateAsync(ResourceKind.ShopInstance, ns, "demo", s => s["spec"]!["web"]!["replicas"] = 3);
+        var generation = updated["metadata"]!["generation"]!.GetValue<long>();
+
+        var shop = await Poll.UntilAsync(async () =>
+        {
+            var s = await kube.GetAsync(ResourceKind.ShopInstance, ns, "demo");
+            return s?["status"]?["observedGeneration"]?.GetValue<long>() == generation && TestKube.ConditionStatus(s, "Ready") == "True" ? s : null;
+        }, TimeSpan.FromSeconds(20), "observedGeneration caught up");
+        var web = await kube.GetAsync(ResourceKind.Deployment, ns, "demo-web");
+        Assert.Equal(3, web!["spec"]!["replicas"]!.GetValue<int>());
+        Assert.Equal(generation, TestKube.Condition(shop, "Ready")!["observedGeneration"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task Every_child_deleted_by_hand_is_restored()
+    {
+        var (kube, op, ns) = await StartAsync("drift-del");
+        await using var _ = op;
+        await kube.CreateAsync(TestKube.Shop(ns, "demo"));
+        await kube.WaitForConditionAsync(ns, "demo", "Ready", "True");
+
+        foreach (var (kind, suffix) in TestKube.Children)
+        {
+            var before = await kube.GetAsync(kind, ns, "demo" + suffix);
+            await kube.DeleteAsync(kind, ns, "demo" + suffix);
+            var after = await Poll.UntilAsync(
+                async () => await kube.TryGetAsync(kind, ns, "demo" + suffix) is { } o && o["metadata"]!["uid"]!.GetValue<string>() != before!["metadata"]!["uid"]!.GetValue<string>() ? o : null,
+                TimeSpan.FromSeconds(10),
+                $"{kind.Kind} demo{suffix} restored");
+            Assert.NotNull(after);
+        }
+    }
+
+    [Fact]
+    public async Task Children_edited_by_hand_are_restored_and_fields_of_other_tools_kept()
+    {
+        var (kube, op, ns) = await StartAsync("drift-edit");
+        await using var _ = op;
+        await kube.CreateAsync(TestKube.Shop(ns, "demo"));
+        await kube.WaitForConditionAsync(ns, "demo", "Ready", "True");
+        var keyBefore = (await kube.GetAsync(ResourceKind.Secret, ns, "demo-web-keys"))!["data"]!.ToJsonString();
+
+        await kube.UpdateAsync(ResourceKind.Deployment, ns, "demo-api", d =>
+        {
+            d["spec"]!["replicas"] = 7;
+            d["spec"]!["template"]!["spec"]!["containers"]![0]!["image"] = "evil/image:latest";
+            d["metadata"]!["annotations"] ??= new JsonObject();
+            d["metadata"]!["annotations"]!["other-tool.example.com/note"] = "keep me";
+        });
+        await kube.UpdateAsync(ResourceKind.Service, ns, "demo-web", s => s["spec"]!["ports"]![0]!["port"] = 8081);
+        await kube.UpdateAsync(ResourceKind.Ingress, ns, "demo", i => i["metadata"]!["labels"]!.AsObject().Remove("app.kubernetes.io/instance"));
+        await kube.UpdateAsync(ResourceKind.NetworkPolicy, ns, "demo-default-deny", p => p["spec"]!["policyTypes"] = new JsonArray("Ingress"));
+        await kube.UpdateAsync(ResourceKind.ServiceAccount, ns, "demo-web", s => s["automountServiceAccountToken"] = true);
+        await kube.UpdateAsync(ResourceKind.PodDisruptionBudget, ns, "demo-api", p => p["metadata"]!["labels"]!["app.kubernetes.io/managed-by"] = "someone-else");
+        await kube.UpdateAsync(ResourceKind.Secret, ns, "demo-web-keys", s => s["metadata"]!["labels"]!.AsObject().Remove("app.kubernetes.io/name"));
+
+        await Poll.UntilAsync(async () =>
+        {
+            var api = await kube.GetAsync(ResourceKind.Deployment, ns, "demo-api");
+            var web = await kube.GetAsync(ResourceKind.Service, ns, "demo-web");
+            var ing = await kube.GetAsync(ResourceKind.Ingress, ns, "demo");
+            var np = await kube.GetAsync(ResourceKind.NetworkPolicy, ns, "demo-default-deny");
+            var sa = await kube.GetAsync(ResourceKind.ServiceAccount, ns, "demo-web");
+            var pdb = await kube.GetAsync(ResourceKind.PodDisruptionBudget, ns, "demo-api");
+            var secret = await kube.GetAsync(ResourceKind.Secret, ns, "demo-web-keys");
+            return api!["spec"]!["replicas"]!.GetValue<int>() == 2
+                && TestKube.ContainerImage(api) == TestKube.DigestA
+                && web!["spec"]!["ports"]![0]!["port"]!.GetValue<int>() == 80
+                && ing!["metadata"]!["labels"]?["app.kubernetes.io/instance"] is not null
+                && np!["spec"]!["policyTypes"]!.AsArray().Count == 2
+                && sa!["automountServiceAccountToken"]!.GetValue<bool>() == false
+                && pdb!["metadata"]!["labels"]!["app.kubernetes.io/managed-by"]!.GetValue<string>() == "shop-operator"
+                && secret!["metadata"]!["labels"]?["app.kubernetes.io/name"] is not null
+                ? api : null;
+        }, TimeSpan.FromSeconds(15), "every edited child restored");
+
+        var deployment = await kube.GetAsync(ResourceKind.Deployment, ns, "demo-api");
+        Assert.Equal("keep me", deployment!["metadata"]!["annotations"]!["other-tool.example.com/note"]!.GetValue<string>());
+        Assert.Equal(keyBefore, (await kube.GetAsync(ResourceKind.Secret, ns, "demo-web-keys"))!["data"]!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task A_no_op_resync_sends_no_request_at_all()
+    {
+        var (kube, op, ns) = await StartAsync("noop");
+        await using var _ = op;
+        await kube.CreateAsync(TestKube.Shop(ns, "demo"));
+        await kube.WaitForConditionAsync(ns, "demo", "Ready", "True");
+        await WaitQuietAsync(op);
+
+        var successBefore = ReconcileCount(op);
+        var writesBefore = Cluster.WriteRequests;
+        var allBefore = Cluster.AllRequests;
+        const int passes = 20;
+        for (var i = 0; i < passes; i++)
+        {
+            op.Controller.EnqueueAll();
+            await Poll.UntilAsync(() => ReconcileCount(op) >= successBefore + i + 1, what: "resync reconciled");
+        }
+
+        var writes = Cluster.WriteRequests - writesBefore;
+        var all = Cluster.AllRequests - allBefore;
+        output.WriteLine($"no-op resync: {passes} reconciles, {writes} write requests, {all} requests in total ({(double)all / passes:0.00} per reconcile)");
+        Assert.Equal(0, writes);
+        Assert.Equal(0, all);
+    }
+
+    [Fact]
+    public async Task An_invalid_spec_reports_InvalidSpec_and_creates_nothing()
+    {
+        var (kube, op, ns) = await StartAsync("invalid");
+        await using var _ = op;
+        var bad = TestKube.Shop(ns, "bad", image: "ghcr.io/example/shop:latest");
+        await kube.CreateAsync(bad);
+
+        var shop = await kube.WaitForConditionAsync(ns, "bad", "Ready", "False", reason: "InvalidSpec");
+        Assert.Equal("True", TestKube.ConditionStatus(shop, "Stalled"));
+        Assert.Contains("digest", TestKube.Condition(shop, "Ready")!["message"]!.GetValue<string>(), StringComparison.OrdinalIgnoreCase);
+        foreach (var (kind, suffix) in TestKube.Children)
+        {
+            Assert.Null(await kube.TryGetAsync(kind, ns, "bad" + suffix));
+        }
+
+        var events = await kube.Api.ListAsync(ResourceKind.Event, ns, null, CancellationToken.None);
+        Assert.Contains(events.Items, e => e["reason"]?.GetValue<string>() == "InvalidSpec" && e["type"]?.GetValue<string>() == "Warning");
+    }
+
+    [Fact]
+    public async Task Injected_409_500_and_429_are_retried_until_the_shop_is_ready()
+    {
+        var (kube, op, ns) = await StartAsync("faults");
+        await using var _ = op;
+        Cluster.FailNext("create", "deployments", 500, 3);
+        Cluster.FailNext("create", "services", 429, 2);
+        Cluster.FailNext("update", "shopinstances", 409, 2);
+        await kube.CreateAsync(TestKube.Shop(ns, "demo"));
+
+        await kube.WaitForConditionAsync(ns, "demo", "Ready", "True", TimeSpan.FromSeconds(30));
+        Assert.True(op.Metrics.ReconcileErrors.WithLabels("shopinstance").Value >= 1, "the 500s were counted as reconcile errors");
+    }
+
+    [Fact]
+    public async Task Dropped_watches_reconnect_and_a_forced_410_relists_without_missing_a_change()
+    {
+        var (kube, op, ns) = await StartAsync("watch");
+        await using var _ = op;
+        await kube.CreateAsync(TestKube.Shop(ns, "demo"));
+        await kube.WaitForConditionAsync(ns, "demo", "Ready", "True");
+
+        Cluster.CloseWatches();
+        await kube.DeleteAsync(ResourceKind.Service, ns, "demo-api");
+        await Poll.UntilAsync(async () => await kube.TryGetAsync(ResourceKind.Service, ns, "demo-api"), TimeSpan.FromSeconds(10), "service restored after dropped watches");
+
+        var listsBefore = op.Controller.Cache.Informers.Sum(i => i.ListCount);
+        await kube.UpdateAsync(ResourceKind.ShopInstance, ns, "demo", s => s["spec"]!["api"]!["replicas"] = 3);
+        Cluster.CompactHistory();
+        Cluster.CloseWatches();
+        await Poll.UntilAsync(() => op.Controller.Cache.Informers.Sum(i => i.ListCount) > listsBefore, TimeSpan.FromSeconds(10), "informers relisted after 410");
+        await Poll.UntilAsync(
+            async () => (await kube.GetAsync(ResourceKind.Deployment, ns, "demo-api"))!["spec"]!["replicas"]!.GetValue<int>() == 3 ? new object() : null,
+            TimeSpan.FromSeconds(10),
+            "the change made around the 410 reached the deployment");
+    }
+
+    private static double ReconcileCount(OperatorInstance op) =>
+        op.Metrics.ReconcileTotal.WithLabels("shopinstance", "success").Value + op.Metrics.ReconcileTotal.WithLabels("shopinstance", "requeue_after").Value;
+
+    private static async Task WaitQuietAsync(OperatorInstance op)
+    {
+        // Quiet: nothing queued and no reconcile finished for a moment.
+        var last = -1.0;
+        var stableSince = Stopwatch.StartNew();
+        await Poll.UntilAsync(() =>
+        {
+            var now = op.Metrics.ReconcileTotal.WithLabels("shopinstance", "success").Value;
+            if (now != last || op.Controller.Queue.Count > 0)
+            {
+                last = now;
+                stableSince.Restart();
+            }
+
+            return stableSince.Elapsed > TimeSpan.FromMilliseconds(500);
+        }, TimeSpan.FromSeconds(15), "operator quiet");
+    }
+}
