@@ -1,0 +1,126 @@
+using System.Text;
+using k8s;
+using ShopOperator.Kube;
+using Testcontainers.K3s;
+using Testing.Postgres;
+using Xunit.Abstractions;
+
+namespace Operator.Tests.K3s;
+
+/// <summary>
+/// The core scenarios against a real API server (k3s in a container). Skipped, with the reason shown,
+/// when no Docker engine answers, as on the development machines of this repository.
+/// Real k3s pulls images, so Ready=True needs the shop image to exist in a registry k3s can reach;
+/// without it these tests check what does not depend on pods running: children, drift repair, api-first rollout.
+/// </summary>
+public sealed class K3sEndToEndTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private K3sContainer? _k3s;
+    private KubernetesClientConfiguration? _config;
+
+    public async Task InitializeAsync()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        if (!await PostgresServer.DockerAnswersAsync(cts.Token))
+        {
+            return;
+        }
+
+        _k3s = new K3sBuilder("rancher/k3s:v1.31.4-k3s1").Build();
+        await _k3s.StartAsync();
+        var kubeconfig = await _k3s.GetKubeconfigAsync();
+        _config = await KubernetesClientConfiguration.BuildConfigFromConfigFileAsync(new MemoryStream(Encoding.UTF8.GetBytes(kubeconfig)));
+        await InstallCrdAsync(_config);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_k3s is not null)
+        {
+            await _k3s.DisposeAsync();
+        }
+    }
+
+    private KubernetesClientConfiguration RequireCluster()
+    {
+        Skip.If(_config is null, "no Docker engine answers (checked with PostgresServer.DockerAnswersAsync): K3s end-to-end tests need one");
+        return _config!;
+    }
+
+    private static async Task InstallCrdAsync(KubernetesClientConfiguration config)
+    {
+        var crdYaml = new StringWriter();
+        Assert.Equal(0, ShopOperator.Cli.Crd(crdYaml));
+        var crd = JsonYaml.FromYaml(crdYaml.ToString()).Single().AsObject();
+        var api = new KubeApi(new Kubernetes(config));
+        var crdKind = new ResourceKind("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition");
+        await api.CreateAsync(crdKind, null, crd, CancellationToken.None);
+        await Poll.UntilAsync(
+            async () =>
+            {
+                var current = await api.GetAsync(crdKind, null!, "shopinstances.shop.example.com", CancellationToken.None);
+                return current?["status"]?["acceptedNames"]?["kind"] is not null ? current : null;
+            },
+            TimeSpan.FromSeconds(30),
+            "CRD established");
+    }
+
+    [SkippableFact]
+    public async Task Apply_creates_the_children_with_owner_references()
+    {
+        var config = RequireCluster();
+        var kube = new TestKube(new Kubernetes(config));
+        await kube.CreateNamespaceAsync("e2e-apply");
+        await using var op = await OperatorInstance.StartAsync(config, OperatorInstance.TestOptions() with { WatchNamespaces = ["e2e-apply"] }, new XunitOutput(output));
+        await kube.CreateAsync(TestKube.Shop("e2e-apply", "demo"));
+
+        foreach (var (kind, suffix) in TestKube.Children)
+        {
+            var child = await Poll.UntilAsync(() => kube.TryGetAsync(kind, "e2e-apply", "demo" + suffix), TimeSpan.FromSeconds(60), $"{kind.Kind} demo{suffix}");
+            Assert.Equal("ShopInstance", child["metadata"]!["ownerReferences"]![0]!["kind"]!.GetValue<string>());
+        }
+
+        var shop = await Poll.UntilAsync(() => kube.TryGetAsync(ResourceKind.ShopInstance, "e2e-apply", "demo"), TimeSpan.FromSeconds(30));
+        Assert.NotNull(TestKube.Condition(shop, "Ready"));
+    }
+
+    [SkippableFact]
+    public async Task A_deleted_and_an_edited_child_are_restored()
+    {
+        var config = RequireCluster();
+        var kube = new TestKube(new Kubernetes(config));
+        await kube.CreateNamespaceAsync("e2e-drift");
+        await using var op = await OperatorInstance.StartAsync(config, OperatorInstance.TestOptions() with { WatchNamespaces = ["e2e-drift"] }, new XunitOutput(output));
+        await kube.CreateAsync(TestKube.Shop("e2e-drift", "demo"));
+        await Poll.UntilAsync(() => kube.TryGetAsync(ResourceKind.Service, "e2e-drift", "demo-api"), TimeSpan.FromSeconds(60));
+
+        await kube.DeleteAsync(ResourceKind.Service, "e2e-drift", "demo-api");
+        await kube.UpdateAsync(ResourceKind.Deployment, "e2e-drift", "demo-web", d => d["spec"]!["replicas"] = 5);
+
+        await Poll.UntilAsync(() => kube.TryGetAsync(ResourceKind.Service, "e2e-drift", "demo-api"), TimeSpan.FromSeconds(30), "service restored");
+        await Poll.UntilAsync(
+            async () => (await kube.GetAsync(ResourceKind.Deployment, "e2e-drift", "demo-web"))!["spec"]!["replicas"]!.GetValue<int>() == 2 ? new object() : null,
+            TimeSpan.FromSeconds(30),
+            "replicas restored");
+    }
+
+    [SkippableFact]
+    public async Task A_new_digest_goes_to_the_api_tier_first()
+    {
+        var config = RequireCluster();
+        var kube = new TestKube(new Kubernetes(config));
+        await kube.CreateNamespaceAsync("e2e-rollout");
+        await using var op = await OperatorInstance.StartAsync(config, OperatorInstance.TestOptions() with { WatchNamespaces = ["e2e-rollout"] }, new XunitOutput(output));
+        await kube.CreateAsync(TestKube.Shop("e2e-rollout", "demo"));
+        await Poll.UntilAsync(() => kube.TryGetAsync(ResourceKind.Deployment, "e2e-rollout", "demo-api"), TimeSpan.FromSeconds(60));
+
+        await kube.UpdateAsync(ResourceKind.ShopInstance, "e2e-rollout", "demo", s => s["spec"]!["image"] = TestKube.DigestB);
+
+        // The images do not exist, so the api tier never becomes available and web must stay on the old digest.
+        await Poll.UntilAsync(
+            async () => TestKube.ContainerImage(await kube.GetAsync(ResourceKind.Deployment, "e2e-rollout", "demo-api")) == TestKube.DigestB ? new object() : null,
+            TimeSpan.FromSeconds(30),
+            "api on the new digest");
+        Assert.Equal(TestKube.DigestA, TestKube.ContainerImage(await kube.GetAsync(ResourceKind.Deployment, "e2e-rollout", "demo-web")));
+    }
+}
