@@ -23,11 +23,13 @@ public sealed class ChildApplier
 {
     private readonly KubeApi _api;
     private readonly ClusterCache _cache;
+    private readonly WriteMemo _memo;
 
-    public ChildApplier(KubeApi api, ClusterCache cache)
+    public ChildApplier(KubeApi api, ClusterCache cache, WriteMemo memo)
     {
         _api = api;
         _cache = cache;
+        _memo = memo;
     }
 
     public async Task<ApplyOutcome> ApplyAsync(ResourceKind kind, JsonObject desired, CancellationToken ct)
@@ -55,14 +57,15 @@ public sealed class ChildApplier
         }
 
         var wanted = kind == ResourceKind.Secret ? SecretMetadataOnly(desired) : desired;
-        if (JsonCompare.IsSubset(wanted, live))
+        if (JsonCompare.IsSubset(wanted, live) || _memo.AlreadyWritten(kind, ns, name, "", wanted, live))
         {
             return ApplyOutcome.Unchanged;
         }
 
         var merged = JsonCompare.Merge(live, wanted);
         merged["metadata"]!.AsObject().Remove("managedFields");
-        await _api.ReplaceAsync(kind, ns, name, merged, ct);
+        var stored = await _api.ReplaceAsync(kind, ns, name, merged, ct);
+        _memo.Record(kind, ns, name, "", wanted, stored);
         return ApplyOutcome.Updated;
     }
 

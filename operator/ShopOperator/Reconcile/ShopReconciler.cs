@@ -25,6 +25,7 @@ public sealed class ShopReconciler : IReconciler
     private readonly OperatorOptions _options;
     private readonly ILogger<ShopReconciler> _logger;
     private readonly ConcurrentDictionary<string, string> _provisioned = new(StringComparer.Ordinal);
+    private readonly WriteMemo _memo = new();
 
     public ShopReconciler(
         KubeApi api,
@@ -56,6 +57,7 @@ public sealed class ShopReconciler : IReconciler
         {
             // Deleted: children go with it through their owner references.
             _provisioned.TryRemove(ns + "/" + name, out _);
+            _memo.Forget(ns, name);
             return ReconcileResult.Done;
         }
 
@@ -83,7 +85,7 @@ public sealed class ShopReconciler : IReconciler
         var updated = 0;
         if (!plan.Invalid && !plan.Suspended)
         {
-            var applier = new ChildApplier(_api, Cache);
+            var applier = new ChildApplier(_api, Cache, _memo);
             foreach (var (kind, desired) in plan.Children)
             {
                 if (kind == ResourceKind.Secret && request is not null && database is not { Ready: true, ConnectionString: not null }
@@ -141,7 +143,9 @@ public sealed class ShopReconciler : IReconciler
 
     private async Task WriteStatusAsync(JsonObject shop, JsonObject status, string ns, string name, CancellationToken ct)
     {
-        if (shop["status"] is JsonObject current && JsonCompare.IsSubset(status, current) && JsonCompare.IsSubset(current, status))
+        var current = shop["status"] as JsonObject;
+        if ((current is not null && JsonCompare.IsSubset(status, current) && JsonCompare.IsSubset(current, status))
+            || _memo.AlreadyWritten(ResourceKind.ShopInstance, ns, name, "status", status, shop))
         {
             return;
         }
@@ -149,7 +153,8 @@ public sealed class ShopReconciler : IReconciler
         var update = (JsonObject)shop.DeepClone();
         update["status"] = status.DeepClone();
         update["metadata"]!.AsObject().Remove("managedFields");
-        await _api.ReplaceStatusAsync(ResourceKind.ShopInstance, ns, name, update, ct);
+        var stored = await _api.ReplaceStatusAsync(ResourceKind.ShopInstance, ns, name, update, ct);
+        _memo.Record(ResourceKind.ShopInstance, ns, name, "status", status, stored);
     }
 
     private async Task<bool> SyncFinalizerAsync(JsonObject shop, DatabaseRequest? request, string ns, string name, CancellationToken ct)

@@ -1,0 +1,38 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using ShopOperator.Kube;
+
+namespace ShopOperator.Reconcile;
+
+/// <summary>
+/// Remembers, per object, what we last wrote and the resourceVersion the server stored it as. When the
+/// server keeps a field different from what we sent (a schema that prunes it, a default or normalisation
+/// the subset comparison does not know), the next pass sees "same wish, same stored version" and does not
+/// write again: a server quirk costs one write, never a write per pass.
+/// </summary>
+public sealed class WriteMemo
+{
+    private readonly ConcurrentDictionary<string, (string Wish, string? StoredVersion)> _written = new(StringComparer.Ordinal);
+
+    public bool AlreadyWritten(ResourceKind kind, string ns, string name, string subresource, JsonNode wish, JsonObject live) =>
+        _written.TryGetValue(Key(kind, ns, name, subresource), out var last)
+        && last.Wish == JsonCompare.Hash(wish)
+        && last.StoredVersion is not null
+        && last.StoredVersion == Runtime.Informer.ResourceVersionOf(live);
+
+    public void Record(ResourceKind kind, string ns, string name, string subresource, JsonNode wish, JsonObject stored) =>
+        _written[Key(kind, ns, name, subresource)] = (JsonCompare.Hash(wish), Runtime.Informer.ResourceVersionOf(stored));
+
+    public void Forget(string ns, string name)
+    {
+        foreach (var key in _written.Keys)
+        {
+            if (key.Contains($"|{ns}/{name}", StringComparison.Ordinal))
+            {
+                _written.TryRemove(key, out _);
+            }
+        }
+    }
+
+    private static string Key(ResourceKind kind, string ns, string name, string subresource) => $"{kind.Plural}|{ns}/{name}|{subresource}";
+}
