@@ -1,0 +1,56 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace Shop.Web.Pages;
+
+/// <summary>The catalog: category navigation, search and paging, all in the query string so pages are linkable.</summary>
+public sealed class IndexModel(ShopApiClient api) : PageModel
+{
+    public const int PageSize = 12;
+
+    [BindProperty(SupportsGet = true, Name = "q")]
+    public string? Query { get; set; }
+
+    [BindProperty(SupportsGet = true)]
+    public string? Category { get; set; }
+
+    [BindProperty(SupportsGet = true, Name = "page")]
+    public int PageNumber { get; set; } = 1;
+
+    public IReadOnlyList<CategoryView> Categories { get; private set; } = [];
+
+    public ProductPageView? Products { get; private set; }
+
+    public string? Problem { get; private set; }
+
+    public int PageCount => Products is null ? 0 : (int)Math.Ceiling(Products.TotalCount / (double)PageSize);
+
+    public async Task OnGetAsync(CancellationToken ct)
+    {
+        Query = string.IsNullOrWhiteSpace(Query) ? null : Query.Trim()[..Math.Min(Query.Trim().Length, 100)];
+        PageNumber = Math.Clamp(PageNumber, 1, 10_000);
+        var categories = api.GetCategoriesAsync(ct);
+        var products = api.GetProductsAsync(Query, Category, PageNumber, PageSize, ct);
+        var c = await categories;
+        var p = await products;
+        Categories = c.Value ?? [];
+        Products = p.Value;
+        Problem = p.Problem ?? c.Problem;
+    }
+
+    public string PageUrl(int page)
+    {
+        var qs = QueryString.Empty;
+        if (Query is not null)
+        {
+            qs = qs.Add("q", Query);
+        }
+
+        if (Category is not null)
+        {
+            qs = qs.Add("category", Category);
+        }
+
+        return "/" + qs.Add("page", page.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToUriComponent();
+    }
+}
