@@ -76,14 +76,18 @@ public static class JsonYaml
                 return JsonValue.Create(false);
         }
 
-        if (long.TryParse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var l))
+        // Numbers go through the JSON parser so they read back as any numeric type, as parsed JSON does.
+        if (long.TryParse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out _)
+            || (double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _) && value.Any(char.IsDigit) && !value.StartsWith('.') && !value.EndsWith('.')))
         {
-            return JsonValue.Create(l);
-        }
-
-        if (double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d) && value.Any(char.IsDigit))
-        {
-            return JsonValue.Create(d);
+            try
+            {
+                return JsonNode.Parse(value);
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                return JsonValue.Create(value);
+            }
         }
 
         return JsonValue.Create(value);

@@ -1,0 +1,152 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+
+namespace ShopOperator.Reconcile;
+
+public sealed record RolloutInput(
+    string TargetImage,
+    bool AutoRollback,
+    TimeSpan Deadline,
+    JsonObject? Status,
+    TierState Api,
+    TierState Web,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset Now);
+
+public enum RolloutPhase
+{
+    Steady,
+    Deploying,
+    RollingOutApi,
+    RollingOutWeb,
+    Failed,
+}
+
+/// <summary>What each tier runs, and what the rollout fields of the status become.</summary>
+public sealed record RolloutDecision(
+    string ApiImage,
+    string WebImage,
+    string? ServingImage,
+    string? RolloutImage,
+    string? FailedImage,
+    JsonArray History,
+    RolloutPhase Phase,
+    string Message,
+    DateTimeOffset? StartedAt,
+    IReadOnlyList<PlannedEvent> Events);
+
+/// <summary>
+/// The digest rollout state machine of issue 5: api first, web when every api replica runs the new
+/// digest and is available; failure (a Deployment's ProgressDeadlineExceeded or the spec's deadline)
+/// rolls both tiers back to the last digest that served, and the failed digest is not retried until
+/// spec.image changes; a new digest supersedes a running rollout. Progress is read from the Deployments.
+/// </summary>
+public static class Rollout
+{
+    public const int HistoryLimit = 10;
+
+    public static RolloutDecision Decide(RolloutInput input)
+    {
+        var status = input.Status;
+        var serving = status?["servingImage"]?.GetValue<string>();
+        var rolling = status?["rolloutImage"]?.GetValue<string>();
+        var failed = status?["failedImage"]?.GetValue<string>();
+        var history = status?["history"] is JsonArray h ? (JsonArray)h.DeepClone() : [];
+        var events = new List<PlannedEvent>();
+        var target = input.TargetImage;
+        var now = input.Now;
+
+        if (serving is null)
+        {
+            // First deployment: nothing serves yet, so there is nothing to protect; both tiers get the digest.
+            if (input.Api.IsDone(target) && input.Web.IsDone(target))
+            {
+                Record(history, target, input.StartedAt ?? now, now, "Succeeded", "first deployment");
+                return new(target, target, target, null, null, history, RolloutPhase.Steady, "running " + Short(target), null, events);
+            }
+
+            return new(target, target, null, null, null, history, RolloutPhase.Deploying, "deploying " + Short(target), input.StartedAt ?? now, events);
+        }
+
+        if (target == failed)
+        {
+            // Not retried: the tiers stay on the last good digest (rollback) or where they stopped (rollback off).
+            var api = input.AutoRollback ? serving : input.Api.Image ?? serving;
+            var web = input.AutoRollback ? serving : input.Web.Image ?? serving;
+            return new(api, web, serving, null, failed, history, RolloutPhase.Failed, FailureMessage(status), null, events);
+        }
+
+        if (rolling is not null && rolling != target)
+        {
+            Record(history, rolling, input.StartedAt ?? now, now, "Superseded", "superseded by " + Short(target));
+            events.Add(new PlannedEvent("Normal", "RolloutSuperseded", $"rollout of {Short(rolling)} superseded by {Short(target)}"));
+            rolling = null;
+        }
+
+        if (target == serving)
+        {
+            return new(serving, serving, serving, null, failed, history, RolloutPhase.Steady, "running " + Short(serving), null, events);
+        }
+
+        var startedAt = rolling is null ? now : input.StartedAt ?? now;
+        if (rolling is null)
+        {
+            events.Add(new PlannedEvent("Normal", "RolloutStarted", $"rolling out {Short(target)} (api tier first)"));
+        }
+
+        var apiDone = input.Api.IsDone(target);
+        var failedTier = input.Api.HasFailed(target) ? "api" : apiDone && input.Web.HasFailed(target) ? "web" : null;
+        if (failedTier is null && now - startedAt > input.Deadline)
+        {
+            failedTier = apiDone ? "web" : "api";
+        }
+
+        if (failedTier is not null)
+        {
+            var outcome = input.AutoRollback ? "RolledBack" : "Failed";
+            var message = $"rollout of {Short(target)} failed in the {failedTier} tier (progress deadline exceeded)"
+                + (input.AutoRollback ? $"; rolled back to {Short(serving)}" : "; automatic rollback is off");
+            Record(history, target, startedAt, now, outcome, message);
+            events.Add(new PlannedEvent("Warning", input.AutoRollback ? "RolloutRolledBack" : "RolloutFailed", message));
+            var api = input.AutoRollback ? serving : input.Api.Image ?? target;
+            var web = input.AutoRollback ? serving : input.Web.Image ?? serving;
+            return new(api, web, serving, null, target, history, RolloutPhase.Failed, message, null, events);
+        }
+
+        if (apiDone && input.Web.IsDone(target))
+        {
+            Record(history, target, startedAt, now, "Succeeded", "rolled out to both tiers");
+            events.Add(new PlannedEvent("Normal", "RolloutSucceeded", $"{Short(target)} serves on both tiers"));
+            return new(target, target, target, null, null, history, RolloutPhase.Steady, "running " + Short(target), null, events);
+        }
+
+        return apiDone
+            ? new(target, target, serving, target, failed, history, RolloutPhase.RollingOutWeb, $"rolling out {Short(target)}: web tier", startedAt, events)
+            : new(target, input.Web.Image == target ? target : serving, serving, target, failed, history, RolloutPhase.RollingOutApi, $"rolling out {Short(target)}: api tier", startedAt, events);
+    }
+
+    private static string FailureMessage(JsonObject? status) =>
+        (status?["history"] as JsonArray)?.OfType<JsonObject>().FirstOrDefault()?["message"]?.GetValue<string>() ?? "rollout failed";
+
+    private static void Record(JsonArray history, string image, DateTimeOffset started, DateTimeOffset finished, string outcome, string message)
+    {
+        history.Insert(0, new JsonObject
+        {
+            ["image"] = image,
+            ["startedAt"] = started.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+            ["finishedAt"] = finished.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+            ["outcome"] = outcome,
+            ["message"] = message,
+        });
+        while (history.Count > HistoryLimit)
+        {
+            history.RemoveAt(history.Count - 1);
+        }
+    }
+
+    public static string Short(string image)
+    {
+        var at = image.IndexOf("@sha256:", StringComparison.Ordinal);
+        return at < 0 ? image : image[..(at + 8 + Math.Min(12, image.Length - at - 8))];
+    }
+}
