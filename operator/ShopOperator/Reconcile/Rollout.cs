@@ -58,7 +58,19 @@ public static class Rollout
 
         if (serving is null)
         {
-            // First deployment: nothing serves yet, so there is nothing to protect; both tiers get the digest.
+            // First deployment: nothing serves yet, so there is nothing to protect or roll back to.
+            if (target == failed || input.Api.HasFailed(target) || input.Web.HasFailed(target))
+            {
+                var message = $"first deployment of {Short(target)} failed (progress deadline exceeded); nothing to roll back to";
+                if (target != failed)
+                {
+                    Record(history, target, input.StartedAt ?? now, now, "Failed", message);
+                    events.Add(new PlannedEvent("Warning", "RolloutFailed", message));
+                }
+
+                return new(target, target, null, null, target, history, RolloutPhase.Failed, target == failed ? FailureMessage(status) : message, null, events);
+            }
+
             if (input.Api.IsDone(target) && input.Web.IsDone(target))
             {
                 Record(history, target, input.StartedAt ?? now, now, "Succeeded", "first deployment");
