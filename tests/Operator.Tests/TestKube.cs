@@ -101,15 +101,25 @@ public sealed class TestKube(Kubernetes client)
 
     public static string? ConditionReason(JsonObject? shop, string type) => Condition(shop, type)?["reason"]?.GetValue<string>();
 
-    public async Task<JsonObject> WaitForConditionAsync(string ns, string name, string type, string status, TimeSpan? timeout = null, string? reason = null) =>
-        await Poll.UntilAsync(
-            async () =>
-            {
-                var shop = await TryGetAsync(ResourceKind.ShopInstance, ns, name);
-                return ConditionStatus(shop, type) == status && (reason is null || ConditionReason(shop, type) == reason) ? shop : null;
-            },
-            timeout ?? TimeSpan.FromSeconds(20),
-            $"{ns}/{name} {type}={status}{(reason is null ? "" : " (" + reason + ")")}");
+    public async Task<JsonObject> WaitForConditionAsync(string ns, string name, string type, string status, TimeSpan? timeout = null, string? reason = null)
+    {
+        JsonObject? last = null;
+        try
+        {
+            return await Poll.UntilAsync(
+                async () =>
+                {
+                    var shop = last = await TryGetAsync(ResourceKind.ShopInstance, ns, name);
+                    return ConditionStatus(shop, type) == status && (reason is null || ConditionReason(shop, type) == reason) ? shop : null;
+                },
+                timeout ?? TimeSpan.FromSeconds(20),
+                $"{ns}/{name} {type}={status}{(reason is null ? "" : " (" + reason + ")")}");
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException(e.Message + "; last status: " + last?["status"]?.ToJsonString(), e);
+        }
+    }
 
     public static string? ContainerImage(JsonObject? deployment) =>
         deployment?["spec"]?["template"]?["spec"]?["containers"]?[0]?["image"]?.GetValue<string>();

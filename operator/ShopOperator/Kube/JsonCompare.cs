@@ -104,7 +104,9 @@ public static class JsonCompare
 
         if (d == JsonValueKind.Number && l == JsonValueKind.Number)
         {
-            return desired.GetValue<decimal>() == live.GetValue<decimal>();
+            // Values built in code hold an int or long, parsed ones a JsonElement: compare their JSON text as numbers.
+            return decimal.Parse(desired.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture)
+                == decimal.Parse(live.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture);
         }
 
         if (d is JsonValueKind.Number or JsonValueKind.String && l is JsonValueKind.Number or JsonValueKind.String)
