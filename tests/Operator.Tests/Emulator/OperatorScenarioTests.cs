@@ -122,25 +122,36 @@ public sealed class OperatorScenarioTests(EmulatorFixture fixture, ITestOutputHe
         await kube.UpdateAsync(ResourceKind.PodDisruptionBudget, ns, "demo-api", p => p["metadata"]!["labels"]!["app.kubernetes.io/managed-by"] = "someone-else");
         await kube.UpdateAsync(ResourceKind.Secret, ns, "demo-web-keys", s => s["metadata"]!["labels"]!.AsObject().Remove("app.kubernetes.io/name"));
 
-        await Poll.UntilAsync(async () =>
+        var pending = new List<string>();
+        try
         {
-            var api = await kube.GetAsync(ResourceKind.Deployment, ns, "demo-api");
-            var web = await kube.GetAsync(ResourceKind.Service, ns, "demo-web");
-            var ing = await kube.GetAsync(ResourceKind.Ingress, ns, "demo");
-            var np = await kube.GetAsync(ResourceKind.NetworkPolicy, ns, "demo-default-deny");
-            var sa = await kube.GetAsync(ResourceKind.ServiceAccount, ns, "demo-web");
-            var pdb = await kube.GetAsync(ResourceKind.PodDisruptionBudget, ns, "demo-api");
-            var secret = await kube.GetAsync(ResourceKind.Secret, ns, "demo-web-keys");
-            return api!["spec"]!["replicas"]!.GetValue<int>() == 2
-                && TestKube.ContainerImage(api) == TestKube.DigestA
-                && web!["spec"]!["ports"]![0]!["port"]!.GetValue<int>() == 80
-                && ing!["metadata"]!["labels"]?["app.kubernetes.io/instance"] is not null
-                && np!["spec"]!["policyTypes"]!.AsArray().Count == 2
-                && sa!["automountServiceAccountToken"]!.GetValue<bool>() == false
-                && pdb!["metadata"]!["labels"]!["app.kubernetes.io/managed-by"]!.GetValue<string>() == "shop-operator"
-                && secret!["metadata"]!["labels"]?["app.kubernetes.io/name"] is not null
-                ? api : null;
-        }, TimeSpan.FromSeconds(15), "every edited child restored");
+            await Poll.UntilAsync(async () =>
+            {
+                var api = await kube.GetAsync(ResourceKind.Deployment, ns, "demo-api");
+                var web = await kube.GetAsync(ResourceKind.Service, ns, "demo-web");
+                var ing = await kube.GetAsync(ResourceKind.Ingress, ns, "demo");
+                var np = await kube.GetAsync(ResourceKind.NetworkPolicy, ns, "demo-default-deny");
+                var sa = await kube.GetAsync(ResourceKind.ServiceAccount, ns, "demo-web");
+                var pdb = await kube.GetAsync(ResourceKind.PodDisruptionBudget, ns, "demo-api");
+                var secret = await kube.GetAsync(ResourceKind.Secret, ns, "demo-web-keys");
+                pending =
+                [
+                    .. api!["spec"]!["replicas"]!.GetValue<int>() == 2 ? Array.Empty<string>() : ["deployment replicas"],
+                    .. TestKube.ContainerImage(api) == TestKube.DigestA ? Array.Empty<string>() : ["deployment image"],
+                    .. web!["spec"]!["ports"]![0]!["port"]!.GetValue<int>() == 80 ? Array.Empty<string>() : ["service port"],
+                    .. ing!["metadata"]!["labels"]?["app.kubernetes.io/instance"] is not null ? Array.Empty<string>() : ["ingress label"],
+                    .. np!["spec"]!["policyTypes"]!.AsArray().Count == 2 ? Array.Empty<string>() : ["networkpolicy policyTypes"],
+                    .. sa!["automountServiceAccountToken"]!.GetValue<bool>() == false ? Array.Empty<string>() : ["serviceaccount automount"],
+                    .. pdb!["metadata"]!["labels"]!["app.kubernetes.io/managed-by"]!.GetValue<string>() == "shop-operator" ? Array.Empty<string>() : ["pdb managed-by label"],
+                    .. secret!["metadata"]!["labels"]?["app.kubernetes.io/name"] is not null ? Array.Empty<string>() : ["secret label"],
+                ];
+                return pending.Count == 0 ? api : null;
+            }, TimeSpan.FromSeconds(15), "every edited child restored");
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException(e.Message + ": still drifted: " + string.Join(", ", pending), e);
+        }
 
         var deployment = await kube.GetAsync(ResourceKind.Deployment, ns, "demo-api");
         Assert.Equal("keep me", deployment!["metadata"]!["annotations"]!["other-tool.example.com/note"]!.GetValue<string>());

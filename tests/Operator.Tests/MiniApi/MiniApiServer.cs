@@ -402,21 +402,32 @@ public sealed class MiniApiServer : IClusterHarness
 
     private void Store(string collection, string key, JsonObject obj, string type)
     {
+        _objects.TryGetValue(key, out var old);
         obj["metadata"]!["resourceVersion"] = (++_rv).ToString(CultureInfo.InvariantCulture);
         _objects[key] = obj;
-        Publish(collection, type, obj);
+        Publish(collection, type, obj, old);
     }
 
-    private void Publish(string collection, string type, JsonObject obj)
+    private void Publish(string collection, string type, JsonObject obj, JsonObject? old = null)
     {
         var copy = (JsonObject)obj.DeepClone();
         _history.Add((_rv, collection, type, copy));
         var line = new JsonObject { ["type"] = type, ["object"] = copy.DeepClone() }.ToJsonString();
         foreach (var (channel, filter) in _watchers)
         {
-            if (filter.Collection == collection && (filter.Ns is null || filter.Ns == Ns(obj)) && Matches(obj, filter.Selector))
+            if (filter.Collection != collection || (filter.Ns is not null && filter.Ns != Ns(obj)))
+            {
+                continue;
+            }
+
+            if (Matches(obj, filter.Selector))
             {
                 channel.Writer.TryWrite(line);
+            }
+            else if (old is not null && Matches(old, filter.Selector))
+            {
+                // As the API server's watch cache does: an object that stops matching the selector is DELETED for that watch.
+                channel.Writer.TryWrite(new JsonObject { ["type"] = "DELETED", ["object"] = copy.DeepClone() }.ToJsonString());
             }
         }
     }
