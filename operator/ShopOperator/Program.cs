@@ -41,7 +41,15 @@ public static class Program
         }
         else
         {
-            kubeConfig = KubernetesClientConfiguration.BuildConfigFromConfigFile(Environment.GetEnvironmentVariable("KUBECONFIG"));
+            try
+            {
+                kubeConfig = KubernetesClientConfiguration.BuildConfigFromConfigFile(Environment.GetEnvironmentVariable("KUBECONFIG"));
+            }
+            catch (Exception e) when (e is k8s.Exceptions.KubeConfigException or IOException or UnauthorizedAccessException)
+            {
+                await Console.Error.WriteLineAsync($"shop-operator: no usable kubeconfig ({e.Message}); set KUBECONFIG or run in a cluster");
+                return 1;
+            }
         }
 
         await using var app = OperatorHost.Build(options, kubeConfig);

@@ -73,10 +73,9 @@ public sealed class ChildApplier
     public async Task<int> PruneAsync(ResourceKind kind, string ns, string owner, IReadOnlySet<string> wantedNames, CancellationToken ct)
     {
         var deleted = 0;
-        foreach (var obj in _cache.List(kind))
+        foreach (var name in _cache.NamesOwnedBy(kind, ns, owner).ToList())
         {
-            var name = obj["metadata"]?["name"]?.GetValue<string>();
-            if (name is null || wantedNames.Contains(name) || Controller.ControllerOwner(obj) != ns + "/" + owner)
+            if (wantedNames.Contains(name))
             {
                 continue;
             }

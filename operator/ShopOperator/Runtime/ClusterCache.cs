@@ -53,4 +53,9 @@ public sealed class ClusterCache
     }
 
     public IEnumerable<JsonObject> List(ResourceKind kind) => _informers[kind].SelectMany(i => i.List());
+
+    public IEnumerable<string> Keys(ResourceKind kind) => _informers[kind].SelectMany(i => i.Keys);
+
+    public IEnumerable<string> NamesOwnedBy(ResourceKind kind, string ns, string owner) =>
+        _informers[kind].Where(i => i.Namespace is null || i.Namespace == ns).SelectMany(i => i.NamesOwnedBy(ns + "/" + owner));
 }

@@ -43,9 +43,9 @@ public sealed class Controller
 
     public void EnqueueAll()
     {
-        foreach (var shop in Cache.List(ResourceKind.ShopInstance))
+        foreach (var key in Cache.Keys(ResourceKind.ShopInstance))
         {
-            Queue.Add(Informer.KeyOf(shop));
+            Queue.Add(key);
         }
     }
 

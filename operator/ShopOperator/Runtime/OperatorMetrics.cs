@@ -14,6 +14,9 @@ public sealed class OperatorMetrics
     {
         Registry = registry;
         var factory = Metrics.WithCustomRegistry(registry);
+
+        // process_* and dotnet_* (memory, GC, threads) as on the default registry, for the same dashboards.
+        DotNetStats.Register(registry);
         ReconcileTotal = factory.CreateCounter("controller_runtime_reconcile_total", "Total number of reconciliations per controller", "controller", "result");
         ReconcileErrors = factory.CreateCounter("controller_runtime_reconcile_errors_total", "Total number of reconciliation errors per controller", "controller");
         ReconcileTime = factory.CreateHistogram(
