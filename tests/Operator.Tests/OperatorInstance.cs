@@ -43,16 +43,24 @@ public sealed class OperatorInstance : IAsyncDisposable
         LeaderElection = new LeaderElectionOptions(leaseNamespace, "shop-operator", identity, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(1.5), TimeSpan.FromMilliseconds(250)),
     };
 
-    public static async Task<OperatorInstance> StartAsync(KubernetesClientConfiguration kube, OperatorOptions options, ITestOutputHelperLike? output = null)
+    public static async Task<OperatorInstance> StartAsync(
+        KubernetesClientConfiguration kube,
+        OperatorOptions options,
+        ITestOutputHelperLike? output = null,
+        Action<IServiceCollection>? overrides = null)
     {
-        var app = OperatorHost.Build(options, kube, logging: logging =>
-        {
-            logging.SetMinimumLevel(LogLevel.Warning);
-            if (output is not null)
+        var app = OperatorHost.Build(
+            options,
+            kube,
+            logging: logging =>
             {
-                logging.AddProvider(new TestOutputLoggerProvider(output));
-            }
-        });
+                logging.SetMinimumLevel(LogLevel.Warning);
+                if (output is not null)
+                {
+                    logging.AddProvider(new TestOutputLoggerProvider(output));
+                }
+            },
+            overrides: overrides);
         await app.StartAsync();
         var instance = new OperatorInstance(app, options)
         {

@@ -14,7 +14,8 @@ public static class OperatorHost
         OperatorOptions options,
         KubernetesClientConfiguration kubeConfig,
         TimeProvider? time = null,
-        Action<ILoggingBuilder>? logging = null)
+        Action<ILoggingBuilder>? logging = null,
+        Action<IServiceCollection>? overrides = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls($"http://{options.ListenAddress}:{options.HttpPort}");
@@ -56,6 +57,7 @@ public static class OperatorHost
         services.AddSingleton<IReconciler, ShopReconciler>();
         services.AddSingleton<OperatorService>();
         services.AddHostedService(sp => sp.GetRequiredService<OperatorService>());
+        overrides?.Invoke(services);
         services.AddHealthChecks()
             .AddCheck<CachesSyncedCheck>("caches", tags: ["ready"]);
 
