@@ -94,15 +94,36 @@ public sealed class Informer
                     needList = false;
                 }
 
-                var jitter = Timings.WatchTimeout * (0.5 * Random.Shared.NextDouble());
-                await foreach (var e in _api.WatchAsync(Kind, Namespace, LabelSelector, LastResourceVersion, Timings.WatchTimeout + jitter, ct))
+                var timeout = Timings.WatchTimeout + (Timings.WatchTimeout * (0.5 * Random.Shared.NextDouble()));
+
+                // A connection that died without a FIN never ends the stream: give up a little after the
+                // server should have ended it, and resume.
+                using var stuck = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                stuck.CancelAfter(timeout + TimeSpan.FromSeconds(30));
+                var started = _time.GetTimestamp();
+                var events = 0;
+                try
                 {
-                    failures = 0;
-                    Apply(e);
+                    await foreach (var e in _api.WatchAsync(Kind, Namespace, LabelSelector, LastResourceVersion, timeout, stuck.Token))
+                    {
+                        failures = 0;
+                        events++;
+                        Apply(e);
+                    }
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    _logger.LogInformation("Watch of {Kind} outlived its timeout without ending; reconnecting", Kind.Plural);
                 }
 
                 // The server (or something between) closed the stream: normal; resume where we were.
                 _logger.LogDebug("Watch of {Kind} ended at {ResourceVersion}; resuming", Kind.Plural, LastResourceVersion);
+                if (events == 0 && _time.GetElapsedTime(started) < TimeSpan.FromSeconds(1))
+                {
+                    // A stream that ends at once, again and again (a misbehaving proxy), must not become a hot loop.
+                    failures++;
+                    await Task.Delay(Backoff(failures), _time, ct);
+                }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
