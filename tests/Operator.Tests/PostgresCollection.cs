@@ -1,0 +1,6 @@
+using Testing.Postgres;
+
+namespace Operator.Tests;
+
+[CollectionDefinition(PostgresFixture.Collection)]
+public sealed class PostgresCollection : ICollectionFixture<PostgresFixture>;
