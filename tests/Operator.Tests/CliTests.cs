@@ -79,3 +79,29 @@ public sealed class CliTests : IDisposable
         Assert.Contains("usage", stderr.ToString(), StringComparison.Ordinal);
     }
 }
+
+public sealed class CrdTests
+{
+    [Fact]
+    public void Crd_prints_a_structural_schema_with_the_rules_it_can_carry()
+    {
+        var stdout = new StringWriter();
+        Assert.Equal(0, Cli.Crd(stdout));
+
+        var crd = Assert.Single(JsonYaml.FromYaml(stdout.ToString()));
+        Assert.Equal("shopinstances.shop.example.com", crd["metadata"]!["name"]!.GetValue<string>());
+        var version = crd["spec"]!["versions"]![0]!;
+        Assert.NotNull(version["subresources"]!["status"]);
+        var spec = version["schema"]!["openAPIV3Schema"]!["properties"]!["spec"]!;
+        Assert.Equal(ShopInstanceCrd.DigestPattern, spec["properties"]!["image"]!["pattern"]!.GetValue<string>());
+        Assert.Contains("image", spec["required"]!.AsArray().Select(r => r!.GetValue<string>()));
+        Assert.Equal("Retain", spec["properties"]!["database"]!["properties"]!["provision"]!["properties"]!["deletionPolicy"]!["default"]!.GetValue<string>());
+        Assert.Equal(100, spec["properties"]!["web"]!["properties"]!["replicas"]!["maximum"]!.GetValue<int>());
+        Assert.Contains(version["additionalPrinterColumns"]!.AsArray(), c => c!["name"]!.GetValue<string>() == "Ready");
+        var status = version["schema"]!["openAPIV3Schema"]!["properties"]!["status"]!["properties"]!;
+        foreach (var field in new[] { "observedGeneration", "conditions", "url", "servingImage", "rolloutImage", "failedImage", "web", "api", "history" })
+        {
+            Assert.NotNull(status[field]);
+        }
+    }
+}

@@ -360,9 +360,9 @@ public sealed partial class FallbackSpecModel : IShopSpecModel
         ["valueFrom"] = new JsonObject { ["secretKeyRef"] = new JsonObject { ["name"] = secret, ["key"] = key } },
     };
 
-    [GeneratedRegex("^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)+@sha256:[a-f0-9]{64}$")]
+    [GeneratedRegex(ShopInstanceCrd.DigestPattern)]
     private static partial Regex Digest();
 
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")]
+    [GeneratedRegex(ShopInstanceCrd.DnsPattern)]
     private static partial Regex Dns();
 }
