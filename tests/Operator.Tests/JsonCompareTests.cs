@@ -16,6 +16,13 @@ public sealed class JsonCompareTests
     }
 
     [Fact]
+    public void Empty_lists_and_objects_dropped_by_the_server_are_not_drift()
+    {
+        Assert.True(JsonCompare.IsSubset(J("""{"spec":{"ingress":[],"podSelector":{}}}"""), J("""{"spec":{"policyTypes":["Ingress"]}}""")));
+        Assert.False(JsonCompare.IsSubset(J("""{"spec":{"ingress":[]}}"""), J("""{"spec":{"ingress":[{"from":[]}]}}""")));
+    }
+
+    [Fact]
     public void Normalised_quantities_are_equal()
     {
         Assert.True(JsonCompare.IsSubset(J("""{"cpu":"0.5","memory":"1Gi","n":"1"}"""), J("""{"cpu":"500m","memory":"1073741824","n":1}""")));

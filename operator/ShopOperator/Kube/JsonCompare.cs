@@ -33,12 +33,15 @@ public static class JsonCompare
                         continue;
                     }
 
-                    if (!l.TryGetPropertyValue(key, out var liveValue) || !IsSubset(value, liveValue))
+                    if (!IsSubset(value, l.TryGetPropertyValue(key, out var liveValue) ? liveValue : null))
                     {
                         return false;
                     }
                 }
 
+                return true;
+            case JsonArray { Count: 0 } when live is null:
+                // Go's omitempty drops an empty list, so "[]" comes back as a missing field.
                 return true;
             case JsonArray da:
                 if (live is not JsonArray la || la.Count != da.Count)
