@@ -244,6 +244,41 @@ public sealed class OperatorScenarioTests(EmulatorFixture fixture, ITestOutputHe
             "the change made around the 410 reached the deployment");
     }
 
+    [Fact]
+    public async Task Only_the_watched_namespaces_are_reconciled()
+    {
+        var (kube, op, ns) = await StartAsync("watched");
+        await using var _ = op;
+        var other = "unwatched-" + Guid.NewGuid().ToString("N")[..6];
+        await kube.CreateNamespaceAsync(other);
+        await kube.CreateAsync(TestKube.Shop(other, "elsewhere"));
+        await kube.CreateAsync(TestKube.Shop(ns, "demo"));
+
+        await kube.WaitForConditionAsync(ns, "demo", "Ready", "True");
+        Assert.Null((await kube.GetAsync(ResourceKind.ShopInstance, other, "elsewhere"))!["status"]);
+        Assert.Null(await kube.TryGetAsync(ResourceKind.Deployment, other, "elsewhere-web"));
+    }
+
+    [Fact]
+    public async Task A_suspended_shop_is_left_alone_even_when_a_child_is_deleted()
+    {
+        var (kube, op, ns) = await StartAsync("suspend");
+        await using var _ = op;
+        await kube.CreateAsync(TestKube.Shop(ns, "demo"));
+        await kube.WaitForConditionAsync(ns, "demo", "Ready", "True");
+
+        await kube.UpdateAsync(ResourceKind.ShopInstance, ns, "demo", s => s["spec"]!["suspend"] = true);
+        await kube.WaitForConditionAsync(ns, "demo", "Reconciling", "False", reason: "Suspended");
+        await kube.DeleteAsync(ResourceKind.Service, ns, "demo-web");
+        op.Controller.EnqueueAll();
+        await WaitQuietAsync(op);
+        Assert.Null(await kube.TryGetAsync(ResourceKind.Service, ns, "demo-web"));
+        Assert.NotNull(await kube.TryGetAsync(ResourceKind.Deployment, ns, "demo-web"));
+
+        await kube.UpdateAsync(ResourceKind.ShopInstance, ns, "demo", s => s["spec"]!["suspend"] = false);
+        await Poll.UntilAsync(() => kube.TryGetAsync(ResourceKind.Service, ns, "demo-web"), what: "service restored after resume");
+    }
+
     private static double ReconcileCount(OperatorInstance op) =>
         op.Metrics.ReconcileTotal.WithLabels("shopinstance", "success").Value + op.Metrics.ReconcileTotal.WithLabels("shopinstance", "requeue_after").Value;
 
