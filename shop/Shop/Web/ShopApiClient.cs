@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.Caching.Memory;
+using Shop.Contracts;
 
 namespace Shop.Web;
 
@@ -16,14 +17,14 @@ public sealed class ShopApiClient(HttpClient http, IHttpContextAccessor accessor
     private static readonly TimeSpan CategoriesLifetime = TimeSpan.FromSeconds(60);
 
     /// <summary>Categories change with a migration, not per request: one api call a minute per replica is enough.</summary>
-    public async Task<ApiResult<IReadOnlyList<CategoryView>>> GetCategoriesAsync(CancellationToken ct)
+    public async Task<ApiResult<IReadOnlyList<CategoryDto>>> GetCategoriesAsync(CancellationToken ct)
     {
-        if (cache.TryGetValue(nameof(GetCategoriesAsync), out ApiResult<IReadOnlyList<CategoryView>>? cached) && cached is not null)
+        if (cache.TryGetValue(nameof(GetCategoriesAsync), out ApiResult<IReadOnlyList<CategoryDto>>? cached) && cached is not null)
         {
             return cached;
         }
 
-        var result = await SendAsync<IReadOnlyList<CategoryView>>(HttpMethod.Get, "api/categories", null, null, ct);
+        var result = await SendAsync<IReadOnlyList<CategoryDto>>(HttpMethod.Get, "api/categories", null, null, ct);
         if (result.Ok)
         {
             cache.Set(nameof(GetCategoriesAsync), result, CategoriesLifetime);
@@ -32,7 +33,7 @@ public sealed class ShopApiClient(HttpClient http, IHttpContextAccessor accessor
         return result;
     }
 
-    public Task<ApiResult<ProductPageView>> GetProductsAsync(string? query, string? category, int page, int pageSize, CancellationToken ct)
+    public Task<ApiResult<PagedResult<ProductDto>>> GetProductsAsync(string? query, string? category, int page, int pageSize, CancellationToken ct)
     {
         var url = $"api/products?page={page}&pageSize={pageSize}";
         if (!string.IsNullOrWhiteSpace(query))
@@ -45,29 +46,29 @@ public sealed class ShopApiClient(HttpClient http, IHttpContextAccessor accessor
             url += "&category=" + Uri.EscapeDataString(category);
         }
 
-        return SendAsync<ProductPageView>(HttpMethod.Get, url, null, null, ct);
+        return SendAsync<PagedResult<ProductDto>>(HttpMethod.Get, url, null, null, ct);
     }
 
-    public Task<ApiResult<ProductView>> GetProductAsync(long id, CancellationToken ct) =>
-        SendAsync<ProductView>(HttpMethod.Get, $"api/products/{id}", null, null, ct);
+    public Task<ApiResult<ProductDto>> GetProductAsync(long id, CancellationToken ct) =>
+        SendAsync<ProductDto>(HttpMethod.Get, $"api/products/{id}", null, null, ct);
 
-    public Task<ApiResult<CartView>> GetCartAsync(CancellationToken ct) =>
-        SendAsync<CartView>(HttpMethod.Get, "api/cart", null, null, ct);
+    public Task<ApiResult<CartDto>> GetCartAsync(CancellationToken ct) =>
+        SendAsync<CartDto>(HttpMethod.Get, "api/cart", null, null, ct);
 
-    public Task<ApiResult<CartView>> AddToCartAsync(long productId, int quantity, CancellationToken ct) =>
-        SendAsync<CartView>(HttpMethod.Post, "api/cart/items", new AddCartItemBody(productId, quantity), null, ct);
+    public Task<ApiResult<CartDto>> AddToCartAsync(long productId, int quantity, CancellationToken ct) =>
+        SendAsync<CartDto>(HttpMethod.Post, "api/cart/items", new AddCartItemRequest(productId, quantity), null, ct);
 
-    public Task<ApiResult<CartView>> SetQuantityAsync(long productId, int quantity, CancellationToken ct) =>
-        SendAsync<CartView>(HttpMethod.Put, $"api/cart/items/{productId}", new SetQuantityBody(quantity), null, ct);
+    public Task<ApiResult<CartDto>> SetQuantityAsync(long productId, int quantity, CancellationToken ct) =>
+        SendAsync<CartDto>(HttpMethod.Put, $"api/cart/items/{productId}", new SetCartQuantityRequest(quantity), null, ct);
 
-    public Task<ApiResult<CartView>> RemoveAsync(long productId, CancellationToken ct) =>
-        SendAsync<CartView>(HttpMethod.Delete, $"api/cart/items/{productId}", null, null, ct);
+    public Task<ApiResult<CartDto>> RemoveAsync(long productId, CancellationToken ct) =>
+        SendAsync<CartDto>(HttpMethod.Delete, $"api/cart/items/{productId}", null, null, ct);
 
-    public Task<ApiResult<OrderView>> PlaceOrderAsync(PlaceOrderBody order, string idempotencyKey, CancellationToken ct) =>
-        SendAsync<OrderView>(HttpMethod.Post, "api/orders", order, idempotencyKey, ct);
+    public Task<ApiResult<OrderDto>> PlaceOrderAsync(OrderRequest order, string idempotencyKey, CancellationToken ct) =>
+        SendAsync<OrderDto>(HttpMethod.Post, "api/orders", order, idempotencyKey, ct);
 
-    public Task<ApiResult<OrderView>> GetOrderAsync(Guid id, CancellationToken ct) =>
-        SendAsync<OrderView>(HttpMethod.Get, $"api/orders/{id}", null, null, ct);
+    public Task<ApiResult<OrderDto>> GetOrderAsync(Guid id, CancellationToken ct) =>
+        SendAsync<OrderDto>(HttpMethod.Get, $"api/orders/{id}", null, null, ct);
 
     /// <summary>True when the api answers its readiness probe: the web tier's own readiness.</summary>
     public async Task<bool> IsApiReadyAsync(CancellationToken ct)

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Shop.Hosting;
 
 namespace Shop.Web;
 
@@ -12,7 +13,7 @@ public static class WebTier
         var apiUrl = builder.Configuration["SHOP_API_URL"];
         if (!Uri.TryCreate(apiUrl, UriKind.Absolute, out var apiBase) || apiBase.Scheme is not ("http" or "https"))
         {
-            throw new InvalidOperationException("SHOP_API_URL must be an absolute http(s) URL, e.g. http://shop-api:8080");
+            throw new ShopConfigurationException("SHOP_API_URL must be an absolute http(s) URL, e.g. http://shop-api:8080");
         }
 
         // Relative api paths must resolve under the base, whatever its path.
@@ -53,7 +54,7 @@ public static class WebTier
         }
         else if (!string.IsNullOrWhiteSpace(secret))
         {
-            throw new InvalidOperationException("SHOP_DATA_PROTECTION_KEY must be base64 of at least 32 bytes");
+            throw new ShopConfigurationException("SHOP_DATA_PROTECTION_KEY must be base64 of at least 32 bytes");
         }
         else
         {

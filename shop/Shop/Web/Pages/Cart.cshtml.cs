@@ -1,12 +1,13 @@
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.Mvc;
+using Shop.Contracts;
 
 namespace Shop.Web.Pages;
 
 /// <summary>The cart: change quantities and remove lines with plain forms (antiforgery-protected).</summary>
 public sealed class CartModel(ShopApiClient api) : PageModel
 {
-    public CartView? Cart { get; private set; }
+    public CartDto? Cart { get; private set; }
 
     public string? Problem { get; private set; }
 

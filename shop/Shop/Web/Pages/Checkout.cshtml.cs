@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.Mvc;
+using Shop.Contracts;
 
 namespace Shop.Web.Pages;
 
@@ -16,7 +17,7 @@ public sealed class CheckoutModel(ShopApiClient api) : PageModel
     [BindProperty]
     public string IdempotencyKey { get; set; } = string.Empty;
 
-    public CartView? Cart { get; private set; }
+    public CartDto? Cart { get; private set; }
 
     public string? Problem { get; private set; }
 
@@ -47,9 +48,9 @@ public sealed class CheckoutModel(ShopApiClient api) : PageModel
         }
 
         Problem = order.Problem;
-        if (order.Status is System.Net.HttpStatusCode.Conflict or System.Net.HttpStatusCode.UnprocessableEntity)
+        if (order.Status is System.Net.HttpStatusCode.Conflict or System.Net.HttpStatusCode.UnprocessableEntity or System.Net.HttpStatusCode.PaymentRequired)
         {
-            // The cart or the form changed the outcome: a corrected submit is a new order attempt.
+            // The cart, the form or the card decided the outcome: a corrected submit is a new order attempt.
             IdempotencyKey = Guid.NewGuid().ToString("N");
         }
 
@@ -98,7 +99,7 @@ public sealed class CheckoutForm
     [RegularExpression(@"^[0-9 ]{12,23}$", ErrorMessage = "Enter the card number as digits.")]
     public string CardNumber { get; set; } = string.Empty;
 
-    public PlaceOrderBody ToRequest() =>
+    public OrderRequest ToRequest() =>
         new(Email.Trim(), Name.Trim(), Street.Trim(), City.Trim(), PostalCode.Trim(), Country.Trim().ToUpperInvariant(),
             CardNumber.Replace(" ", string.Empty, StringComparison.Ordinal));
 }

@@ -1,5 +1,6 @@
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.Mvc;
+using Shop.Contracts;
 
 namespace Shop.Web.Pages;
 
@@ -17,9 +18,9 @@ public sealed class IndexModel(ShopApiClient api) : PageModel
     [BindProperty(SupportsGet = true, Name = "page")]
     public int PageNumber { get; set; } = 1;
 
-    public IReadOnlyList<CategoryView> Categories { get; private set; } = [];
+    public IReadOnlyList<CategoryDto> Categories { get; private set; } = [];
 
-    public ProductPageView? Products { get; private set; }
+    public PagedResult<ProductDto>? Products { get; private set; }
 
     public string? Problem { get; private set; }
 

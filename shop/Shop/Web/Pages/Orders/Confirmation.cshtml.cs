@@ -1,12 +1,13 @@
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.Mvc;
+using Shop.Contracts;
 
 namespace Shop.Web.Pages.Orders;
 
 /// <summary>Order confirmation; the api answers 404 to anyone but the cart that placed the order.</summary>
 public sealed class ConfirmationModel(ShopApiClient api) : PageModel
 {
-    public OrderView? Order { get; private set; }
+    public OrderDto? Order { get; private set; }
 
     public string? Problem { get; private set; }
 

@@ -1,14 +1,15 @@
 using System.ComponentModel.DataAnnotations;
 using System.Net;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.Mvc;
+using Shop.Contracts;
 
 namespace Shop.Web.Pages.Products;
 
 /// <summary>One product; its add-to-cart form works with JavaScript (fetch to /api) and without (this POST).</summary>
 public sealed class DetailModel(ShopApiClient api) : PageModel
 {
-    public ProductView? Product { get; private set; }
+    public ProductDto? Product { get; private set; }
 
     public string? Problem { get; private set; }
 
