@@ -51,7 +51,6 @@ public sealed class ShopReconciler : IReconciler
 
     public async Task<ReconcileResult> ReconcileAsync(string ns, string name, CancellationToken ct)
     {
-        using var scope = _logger.BeginScope(new Dictionary<string, object> { ["namespace"] = ns, ["name"] = name });
         var shop = Cache.Get(ResourceKind.ShopInstance, ns, name);
         if (shop is null)
         {

@@ -96,6 +96,9 @@ public sealed class Controller
         var (ns, name) = (key[..slash], key[(slash + 1)..]);
         var started = Stopwatch.GetTimestamp();
         var controller = OperatorMetrics.ControllerName;
+
+        // Scopes flow with the async context: every line of this reconcile, the reconciler's and ours, carries the shop.
+        using var scope = _logger.BeginScope("reconcile {namespace}/{name}", ns, name);
         try
         {
             var result = await _reconciler.ReconcileAsync(ns, name, ct);

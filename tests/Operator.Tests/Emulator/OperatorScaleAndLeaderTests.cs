@@ -106,6 +106,7 @@ public sealed class OperatorScaleAndLeaderTests(EmulatorFixture fixture, ITestOu
         // Every reconcile line carries the shop in its logging scope (JSON console, one object a line).
         var reconcileLines = op.Stdout.Where(l => l.Contains("\"Created ", StringComparison.Ordinal)).ToList();
         Assert.NotEmpty(reconcileLines);
+        output.WriteLine("a reconcile log line: " + reconcileLines[0]);
         Assert.All(reconcileLines, l => Assert.Matches("\"namespace\":\"scale-[0-9a-f]+\".*\"name\":\"shop[0-9]{3}\"", l));
         Assert.True(converged < TimeSpan.FromSeconds(120));
     }
