@@ -1,0 +1,153 @@
+using Npgsql;
+using Shop.Contracts;
+
+namespace Shop.Api;
+
+public enum CartChange
+{
+    Ok,
+    UnknownProduct,
+    NotInCart,
+    TooMany,
+    TooManyLines,
+    OutOfStock,
+}
+
+/// <summary>Carts live in PostgreSQL so they survive restarts and are shared by every api replica.</summary>
+public sealed class CartStore(NpgsqlDataSource dataSource, TimeProvider time)
+{
+    public const string DefaultCurrency = "EUR";
+
+    public async Task<bool> ExistsAsync(Guid cartId, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM carts WHERE id = $1)");
+        cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = cartId });
+        return await cmd.ExecuteScalarAsync(ct) is true;
+    }
+
+    public async Task CreateAsync(Guid cartId, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand("INSERT INTO carts (id, created_at, updated_at) VALUES ($1, $2, $2) ON CONFLICT DO NOTHING");
+        cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = cartId });
+        cmd.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = time.GetUtcNow().UtcDateTime });
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    public async Task<CartDto> GetAsync(Guid? cartId, CancellationToken ct)
+    {
+        var lines = new List<CartLineDto>();
+        var currency = DefaultCurrency;
+        if (cartId is { } id)
+        {
+            await using var cmd = dataSource.CreateCommand("""
+                SELECT p.id, p.name, p.image_url, p.price_minor, i.quantity, p.stock, p.currency
+                FROM cart_items i JOIN products p ON p.id = i.product_id
+                WHERE i.cart_id = $1 ORDER BY i.added_at, p.id
+                """);
+            cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                var price = reader.GetInt64(3);
+                var quantity = reader.GetInt32(4);
+                lines.Add(new CartLineDto(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), price, quantity, price * quantity, reader.GetInt32(5)));
+                currency = reader.GetString(6);
+            }
+        }
+
+        return new CartDto(lines, lines.Sum(l => l.Quantity), lines.Sum(l => l.LineTotalMinor), currency);
+    }
+
+    /// <summary>Adds to a line (or sets it when <paramref name="replace"/>); 0 with replace removes it.</summary>
+    public async Task<(CartChange Change, int Available)> ChangeAsync(Guid cartId, long productId, int quantity, bool replace, CancellationToken ct)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+
+        // Serialises changes to one cart, so the line limit holds under concurrent requests.
+        await using (var lockCart = new NpgsqlCommand("SELECT 1 FROM carts WHERE id = $1 FOR UPDATE", conn, tx))
+        {
+            lockCart.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = cartId });
+            await lockCart.ExecuteScalarAsync(ct);
+        }
+
+        int stock;
+        await using (var product = new NpgsqlCommand("SELECT stock FROM products WHERE id = $1", conn, tx))
+        {
+            product.Parameters.Add(new NpgsqlParameter<long> { TypedValue = productId });
+            if (await product.ExecuteScalarAsync(ct) is not int s)
+            {
+                return (CartChange.UnknownProduct, 0);
+            }
+
+            stock = s;
+        }
+
+        int? current = null;
+        var lineCount = 0;
+        await using (var lines = new NpgsqlCommand("SELECT product_id, quantity FROM cart_items WHERE cart_id = $1", conn, tx))
+        {
+            lines.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = cartId });
+            await using var reader = await lines.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                lineCount++;
+                if (reader.GetInt64(0) == productId)
+                {
+                    current = reader.GetInt32(1);
+                }
+            }
+        }
+
+        if (replace && current is null)
+        {
+            return (CartChange.NotInCart, stock);
+        }
+
+        var target = replace ? quantity : (long)(current ?? 0) + quantity;
+        if (target > ApiConventions.MaxLineQuantity)
+        {
+            return (CartChange.TooMany, stock);
+        }
+
+        if (current is null && lineCount >= ApiConventions.MaxCartLines)
+        {
+            return (CartChange.TooManyLines, stock);
+        }
+
+        if (target > stock)
+        {
+            return (CartChange.OutOfStock, stock);
+        }
+
+        var sql = target == 0
+            ? "DELETE FROM cart_items WHERE cart_id = $1 AND product_id = $2"
+            : """
+              INSERT INTO cart_items (cart_id, product_id, quantity, added_at) VALUES ($1, $2, $3, $4)
+              ON CONFLICT (cart_id, product_id) DO UPDATE SET quantity = EXCLUDED.quantity
+              """;
+        await using (var write = new NpgsqlCommand(sql, conn, tx))
+        {
+            write.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = cartId });
+            write.Parameters.Add(new NpgsqlParameter<long> { TypedValue = productId });
+            if (target != 0)
+            {
+                write.Parameters.Add(new NpgsqlParameter<int> { TypedValue = (int)target });
+                write.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = time.GetUtcNow().UtcDateTime });
+            }
+
+            await write.ExecuteNonQueryAsync(ct);
+        }
+
+        await tx.CommitAsync(ct);
+        return (CartChange.Ok, stock);
+    }
+
+    public async Task RemoveAsync(Guid cartId, long productId, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand("DELETE FROM cart_items WHERE cart_id = $1 AND product_id = $2");
+        cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = cartId });
+        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = productId });
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+}
