@@ -24,7 +24,7 @@
         method: 'POST',
         credentials: 'same-origin',
         headers: { 'Content-Type': 'application/json', 'Accept': 'application/json' },
-        body: JSON.stringify({ productId: form.elements.productId.value, quantity: quantity })
+        body: JSON.stringify({ productId: Number(form.elements.productId.value), quantity: quantity })
       }).then(function (response) {
         return response.json().catch(function () { return {}; }).then(function (body) {
           if (response.ok) {
