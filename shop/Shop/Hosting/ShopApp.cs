@@ -48,9 +48,11 @@ public static class ShopApp
 
         var app = builder.Build();
         var metrics = app.Services.GetRequiredService<ShopMetrics>();
+        // SHOP_METRICS_ENABLED=false skips the request metrics: only bench/ uses it, to measure their cost.
+        var measure = !string.Equals(builder.Configuration["SHOP_METRICS_ENABLED"], "false", StringComparison.OrdinalIgnoreCase);
         app.Use((context, next) => context.Connection.LocalPort == settings.MetricsPort
             ? MetricsPortOnly(context, next)
-            : metrics.MeasureAsync(context, next));
+            : measure ? metrics.MeasureAsync(context, next) : next(context));
 
         app.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/healthz/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
