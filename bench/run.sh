@@ -71,7 +71,7 @@ wrk_run() {
   log "$name: $rps req/s, p99 $p99 ms, non-2xx ${non2xx:-0}"
 }
 
-warm() { wrk -t"$THREADS" -c"$CONNS" -d3s "$1" >/dev/null; }
+warm() { wrk -t"$THREADS" -c"$CONNS" -d"${2:-3s}" "$1" >/dev/null; }
 
 # median of column $2 of file $1
 median() { sort -g -k"$2","$2" "$1" | awk -v c="$2" '{a[NR]=$c} END {print a[int((NR+1)/2)]}'; }
@@ -135,7 +135,7 @@ stop_stack
 for ((i = 1; i <= RUNS; i++)); do
   for m in true false; do
     start_stack "$m"
-    warm "$API$LIST_PATH"
+    warm "$API$LIST_PATH" 10s # a fresh process: JIT tiers and pools need longer than 3 s
     wrk_run "metrics_$m" "$API$LIST_PATH"
     stop_stack
   done
@@ -164,7 +164,7 @@ cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
   echo "- \"nginx\" rows go through the reverse proxy; \"direct\" rows hit the tier's own port. Runs of a pair are"
   echo "  interleaved. The /api rate limit is raised for the benchmark (wrk is a single client address); the"
   echo "  limit_req module still evaluates every /api request."
-  echo "- Warm-up: 3 s of the same request before the measured runs."
+  echo "- Warm-up: 3 s of the same request before the measured runs (10 s after each restart in the metrics runs)."
   echo "- Checkout: bench/checkout.lua makes each order a new shopper (add to cart without a cookie, then"
   echo "  \`POST /api/orders\` with the new cart cookie and a unique \`Idempotency-Key\`); orders/s counts only"
   echo "  orders the api confirmed. Stock is set to 10,000,000 first, then units sold are checked in the database."
