@@ -92,10 +92,28 @@ public static partial class OrderValidation
         {
             errors[field] = $"{field} is limited to {max} characters.";
         }
-        else if (value.Any(char.IsControl))
+        else if (value.Any(char.IsControl) || !IsWellFormed(value))
         {
-            errors[field] = $"{field} contains control characters.";
+            errors[field] = $"{field} contains control characters or invalid Unicode.";
         }
+    }
+
+    // A lone surrogate ("\ud800" in JSON) cannot be encoded as UTF-8 for PostgreSQL: refuse it here (400), not there (500).
+    private static bool IsWellFormed(string value)
+    {
+        for (var i = 0; i < value.Length; i++)
+        {
+            if (char.IsHighSurrogate(value[i]) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(value[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     [GeneratedRegex(@"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")]

@@ -64,6 +64,7 @@ public sealed class BadInputTests(PostgresFixture fixture, SharedApi shared) : I
         { "POST", "api/orders", "application/json", Valid.Replace("\"A\"", "\"" + new string('A', 101) + "\"", StringComparison.Ordinal), 400 },
         { "POST", "api/orders", "application/json", Valid.Replace("\"S 1\"", "\"" + new string('S', 5000) + "\"", StringComparison.Ordinal), 400 },
         { "POST", "api/orders", "application/json", Valid.Replace("\"C\"", "\"C\\u0000\"", StringComparison.Ordinal), 400 },
+        { "POST", "api/orders", "application/json", Valid.Replace("\"C\"", "\"C\\ud800\"", StringComparison.Ordinal), 400 },
         { "POST", "api/orders", "application/json", Valid.Replace("\"DE\"", "\"Germany\"", StringComparison.Ordinal), 400 },
         { "POST", "api/orders", "application/json", Valid.Replace("4242424242424242", "4242424242424241", StringComparison.Ordinal), 400 },
         { "POST", "api/orders", "application/json", Valid.Replace("4242424242424242", "12ab", StringComparison.Ordinal), 400 },

@@ -87,6 +87,24 @@ public sealed class CheckoutTests(PostgresFixture fixture, SharedApi shared) : I
     }
 
     [Fact]
+    public async Task Concurrent_requests_with_one_key_place_one_order()
+    {
+        var api = await shared.GetAsync(fixture);
+        using var shopper = api.NewShopper();
+        await ApiApp.AddToCartAsync(shopper, 7, 1);
+        var responses = await Task.WhenAll(Enumerable.Range(0, 6).Select(async _ =>
+        {
+            using var response = await ApiApp.CheckoutAsync(shopper, "same-key");
+            return (response.StatusCode, Body: await response.Content.ReadAsStringAsync());
+        }));
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
+        Assert.Single(responses.Select(r => r.Body).Distinct());
+        var order = JsonSerializer.Deserialize<Contracts.OrderDto>(responses[0].Body, JsonSerializerOptions.Web)!;
+        Assert.Equal(1L, await api.ScalarAsync<long>(
+            "SELECT count(*) FROM orders WHERE cart_id = (SELECT cart_id FROM orders WHERE id = $1)", order.Id));
+    }
+
+    [Fact]
     public async Task Order_is_visible_only_to_the_cart_that_placed_it()
     {
         var api = await shared.GetAsync(fixture);
