@@ -101,6 +101,28 @@ public sealed class PlatformTests(PostgresFixture fixture)
         Assert.Contains("unknown role", stderr, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("api", "SHOP_DB_CONNECTION", null, "SHOP_DB_CONNECTION")]
+    [InlineData("api", "SHOP_HTTP_PORT", "eighty", "SHOP_HTTP_PORT")]
+    [InlineData("api", "SHOP_LISTEN_ADDRESS", "not-an-ip", "SHOP_LISTEN_ADDRESS")]
+    [InlineData("web", "SHOP_API_URL", null, "SHOP_API_URL")]
+    public async Task Bad_configuration_exits_2_naming_the_variable(string role, string name, string? value, string expected)
+    {
+        var env = new Dictionary<string, string?>
+        {
+            ["SHOP_DB_CONNECTION"] = "Host=127.0.0.1;Port=1;Username=x;Password=secret-not-echoed",
+            ["SHOP_API_URL"] = "http://127.0.0.1:1",
+            ["SHOP_HTTP_PORT"] = PostgresServer.FreeTcpPort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["SHOP_METRICS_PORT"] = PostgresServer.FreeTcpPort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["SHOP_LISTEN_ADDRESS"] = "127.0.0.1",
+        };
+        env[name] = value;
+        var (code, _, stderr) = await RunShopAsync([role], env);
+        Assert.Equal(2, code);
+        Assert.Contains(expected, stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret-not-echoed", stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Migrate_role_applies_and_exits_0_and_reports_a_missing_connection_with_2()
     {
