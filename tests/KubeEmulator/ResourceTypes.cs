@@ -1,0 +1,39 @@
+using System.Text.Json.Nodes;
+
+namespace KubeEmulator;
+
+/// <summary>One served resource: built in, or from an installed CustomResourceDefinition.</summary>
+internal sealed record ResourceType(
+    string Group,
+    string Version,
+    string Plural,
+    string Kind,
+    bool Namespaced,
+    bool HasStatus,
+    string[] ShortNames,
+    JsonObject? Schema = null,
+    JsonArray? PrinterColumns = null,
+    bool IsCustom = false)
+{
+    public string GroupVersion => Group.Length == 0 ? Version : $"{Group}/{Version}";
+
+    public string Collection => $"{Group}/{Plural}";
+
+    public static IReadOnlyList<ResourceType> BuiltIn { get; } =
+    [
+        new("", "v1", "namespaces", "Namespace", false, true, ["ns"]),
+        new("", "v1", "secrets", "Secret", true, false, []),
+        new("", "v1", "configmaps", "ConfigMap", true, false, ["cm"]),
+        new("", "v1", "services", "Service", true, true, ["svc"]),
+        new("", "v1", "serviceaccounts", "ServiceAccount", true, false, ["sa"]),
+        new("", "v1", "events", "Event", true, false, ["ev"]),
+        new("", "v1", "pods", "Pod", true, true, ["po"]),
+        new("apps", "v1", "deployments", "Deployment", true, true, ["deploy"]),
+        new("networking.k8s.io", "v1", "ingresses", "Ingress", true, true, ["ing"]),
+        new("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", true, false, ["netpol"]),
+        new("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", true, true, ["pdb"]),
+        new("coordination.k8s.io", "v1", "leases", "Lease", true, false, []),
+        new("events.k8s.io", "v1", "events", "Event", true, false, ["ev"]),
+        new("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false, true, ["crd", "crds"]),
+    ];
+}

@@ -1,0 +1,241 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
+namespace KubeEmulator;
+
+/// <summary>
+/// A structural OpenAPI v3 schema applied like the API server does for custom resources: unknown fields pruned,
+/// defaults filled in, then types, required, enum, pattern, minimum/maximum, min/maxLength, min/maxItems checked.
+/// x-kubernetes-validations (CEL) are accepted and not evaluated.
+/// </summary>
+internal static class Schema
+{
+    public static void ApplyAndValidate(JsonObject schema, JsonObject obj, List<(string, string)> errors)
+    {
+        // apiVersion, kind and metadata are the server's; only the rest follows the CRD's schema.
+        var properties = schema["properties"] as JsonObject;
+        foreach (var key in obj.Select(p => p.Key).ToList())
+        {
+            if (key is "apiVersion" or "kind" or "metadata")
+            {
+                continue;
+            }
+
+            if (properties?[key] is not JsonObject child)
+            {
+                if (schema["x-kubernetes-preserve-unknown-fields"]?.GetValue<bool>() != true)
+                {
+                    obj.Remove(key);
+                }
+
+                continue;
+            }
+
+            Walk(child, obj[key], key, errors);
+        }
+
+        if (properties is not null)
+        {
+            foreach (var (key, child) in properties)
+            {
+                if (key is not ("apiVersion" or "kind" or "metadata") && obj[key] is null && child?["default"] is { } d)
+                {
+                    obj[key] = d.DeepClone();
+                    Walk((JsonObject)child, obj[key], key, errors);
+                }
+            }
+        }
+
+        Required(schema, obj, "", errors);
+    }
+
+    private static void Required(JsonObject schema, JsonObject obj, string path, List<(string, string)> errors)
+    {
+        if (schema["required"] is JsonArray required)
+        {
+            foreach (var name in required.Select(r => r!.GetValue<string>()))
+            {
+                if (!obj.ContainsKey(name) || obj[name] is null)
+                {
+                    errors.Add((Join(path, name), "Required value"));
+                }
+            }
+        }
+    }
+
+    private static string Join(string path, string name) => path.Length == 0 ? name : $"{path}.{name}";
+
+    private static void Walk(JsonObject schema, JsonNode? value, string path, List<(string, string)> errors)
+    {
+        if (value is null)
+        {
+            if (schema["nullable"]?.GetValue<bool>() != true)
+            {
+                errors.Add((path, "Invalid value: \"null\": " + path + " in body must be of type " + (schema["type"]?.GetValue<string>() ?? "object")));
+            }
+
+            return;
+        }
+
+        if (schema["x-kubernetes-int-or-string"]?.GetValue<bool>() == true)
+        {
+            return;
+        }
+
+        var type = schema["type"]?.GetValue<string>();
+        switch (type)
+        {
+            case "object":
+                if (value is not JsonObject o)
+                {
+                    errors.Add((path, $"Invalid value: \"{Kind(value)}\": {path} in body must be of type object: \"{Kind(value)}\""));
+                    return;
+                }
+
+                var properties = schema["properties"] as JsonObject;
+                var additional = schema["additionalProperties"] as JsonObject;
+                var preserve = schema["x-kubernetes-preserve-unknown-fields"]?.GetValue<bool>() == true;
+                foreach (var key in o.Select(p => p.Key).ToList())
+                {
+                    if (properties?[key] is JsonObject child)
+                    {
+                        Walk(child, o[key], Join(path, key), errors);
+                    }
+                    else if (additional is not null)
+                    {
+                        Walk(additional, o[key], Join(path, key), errors);
+                    }
+                    else if (!preserve)
+                    {
+                        // "Structural schemas / pruning": unknown fields are dropped silently.
+                        o.Remove(key);
+                    }
+                }
+
+                if (properties is not null)
+                {
+                    foreach (var (key, child) in properties)
+                    {
+                        if (!o.ContainsKey(key) && child?["default"] is { } d)
+                        {
+                            o[key] = d.DeepClone();
+                            Walk((JsonObject)child, o[key], Join(path, key), errors);
+                        }
+                    }
+                }
+
+                Required(schema, o, path, errors);
+                Count(schema, o.Count, path, "minProperties", "maxProperties", "properties", errors);
+                break;
+            case "array":
+                if (value is not JsonArray a)
+                {
+                    errors.Add((path, $"Invalid value: \"{Kind(value)}\": {path} in body must be of type array: \"{Kind(value)}\""));
+                    return;
+                }
+
+                if (schema["items"] is JsonObject items)
+                {
+                    for (var i = 0; i < a.Count; i++)
+                    {
+                        Walk(items, a[i], $"{path}[{i}]", errors);
+                    }
+                }
+
+                if (schema["maxItems"]?.GetValue<long>() is { } maxItems && a.Count > maxItems)
+                {
+                    errors.Add((path, $"Too many: {a.Count}: must have at most {maxItems} items"));
+                }
+
+                if (schema["minItems"]?.GetValue<long>() is { } minItems && a.Count < minItems)
+                {
+                    errors.Add((path, $"Invalid value: {a.Count}: {path} in body should have at least {minItems} items"));
+                }
+
+                break;
+            case "string":
+                if (value.GetValueKind() != JsonValueKind.String)
+                {
+                    errors.Add((path, $"Invalid value: \"{Kind(value)}\": {path} in body must be of type string: \"{Kind(value)}\""));
+                    return;
+                }
+
+                var s = value.GetValue<string>();
+                if (schema["maxLength"]?.GetValue<long>() is { } maxLength && s.Length > maxLength)
+                {
+                    errors.Add((path, $"Too long: may not be more than {maxLength} bytes"));
+                }
+
+                if (schema["minLength"]?.GetValue<long>() is { } minLength && s.Length < minLength)
+                {
+                    errors.Add((path, $"Invalid value: \"{s}\": {path} in body should be at least {minLength} chars long"));
+                }
+
+                if (schema["pattern"]?.GetValue<string>() is { } pattern && !Regex.IsMatch(s, pattern, RegexOptions.None, TimeSpan.FromSeconds(1)))
+                {
+                    errors.Add((path, $"Invalid value: \"{s}\": {path} in body should match '{pattern}'"));
+                }
+
+                break;
+            case "integer" or "number":
+                var kind = value.GetValueKind();
+                var isInteger = kind == JsonValueKind.Number && value.ToJsonString().All(c => char.IsDigit(c) || c == '-');
+                if (kind != JsonValueKind.Number || (type == "integer" && !isInteger))
+                {
+                    errors.Add((path, $"Invalid value: \"{Kind(value)}\": {path} in body must be of type {type}: \"{Kind(value)}\""));
+                    return;
+                }
+
+                var number = value.GetValue<double>();
+                if (schema["minimum"] is { } min && number < min.GetValue<double>())
+                {
+                    errors.Add((path, $"Invalid value: {value.ToJsonString()}: {path} in body should be greater than or equal to {min.ToJsonString()}"));
+                }
+
+                if (schema["maximum"] is { } max && number > max.GetValue<double>())
+                {
+                    errors.Add((path, $"Invalid value: {value.ToJsonString()}: {path} in body should be less than or equal to {max.ToJsonString()}"));
+                }
+
+                break;
+            case "boolean":
+                if (value.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False))
+                {
+                    errors.Add((path, $"Invalid value: \"{Kind(value)}\": {path} in body must be of type boolean: \"{Kind(value)}\""));
+                    return;
+                }
+
+                break;
+        }
+
+        if (schema["enum"] is JsonArray allowed && !allowed.Any(e => JsonNode.DeepEquals(e, value)))
+        {
+            errors.Add((path, $"Unsupported value: {value.ToJsonString()}: supported values: {string.Join(", ", allowed.Select(e => e!.ToJsonString()))}"));
+        }
+    }
+
+    private static void Count(JsonObject schema, int count, string path, string minKey, string maxKey, string what, List<(string, string)> errors)
+    {
+        if (schema[maxKey]?.GetValue<long>() is { } max && count > max)
+        {
+            errors.Add((path, $"Too many: {count}: must have at most {max} {what}"));
+        }
+
+        if (schema[minKey]?.GetValue<long>() is { } min && count < min)
+        {
+            errors.Add((path, $"Invalid value: {count}: {path} in body should have at least {min} {what}"));
+        }
+    }
+
+    private static string Kind(JsonNode value) => value.GetValueKind() switch
+    {
+        JsonValueKind.Object => "object",
+        JsonValueKind.Array => "array",
+        JsonValueKind.String => "string",
+        JsonValueKind.Number => value.ToJsonString().Contains('.', StringComparison.Ordinal) ? "number" : "integer",
+        JsonValueKind.True or JsonValueKind.False => "boolean",
+        _ => string.Create(CultureInfo.InvariantCulture, $"{value.GetValueKind()}").ToLowerInvariant(),
+    };
+}
