@@ -158,19 +158,14 @@ internal sealed partial class ApiStore
         }
 
         (int Code, JsonObject Body) result;
-        lock (_gate)
+        try
         {
-            result = verb switch
-            {
-                "get" => Get(route),
-                "list" => List(route, query),
-                "create" => Create(route, body as JsonObject, query),
-                "update" => Update(route, body as JsonObject),
-                "patch" => Patch(route, body, context.Request.ContentType ?? ""),
-                "delete" => Delete(route, body as JsonObject, query),
-                "deletecollection" => DeleteCollection(route, query),
-                _ => (405, Status(405, "MethodNotAllowed", $"{method} is not supported")),
-            };
+            result = Dispatch(verb, route, body, query, method, context.Request.ContentType ?? "");
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException or KeyNotFoundException)
+        {
+            // A body of an unexpected shape (e.g. a string where an object belongs) is the client's error, never a 500.
+            result = (400, Status(400, "BadRequest", $"the request body could not be processed: {e.Message}"));
         }
 
         Counts.Add(verb, route.Resource, result.Code);
@@ -181,6 +176,24 @@ internal sealed partial class ApiStore
         }
 
         await Answer(context, result.Code, result.Body);
+    }
+
+    private (int Code, JsonObject Body) Dispatch(string verb, Route route, JsonNode? body, IQueryCollection query, string method, string contentType)
+    {
+        lock (_gate)
+        {
+            return verb switch
+            {
+                "get" => Get(route),
+                "list" => List(route, query),
+                "create" => Create(route, body as JsonObject, query),
+                "update" => Update(route, body as JsonObject),
+                "patch" => Patch(route, body, contentType),
+                "delete" => Delete(route, body as JsonObject, query),
+                "deletecollection" => DeleteCollection(route, query),
+                _ => (405, Status(405, "MethodNotAllowed", $"{method} is not supported")),
+            };
+        }
     }
 
     private static async Task Answer(HttpContext context, int code, JsonObject body)
@@ -411,7 +424,7 @@ internal sealed partial class ApiStore
         meta["creationTimestamp"] = Now();
         if (type.HasStatus || type.IsCustom)
         {
-            meta["generation"] = 1;
+            meta["generation"] = 1L;
         }
 
         if (ns is not null)

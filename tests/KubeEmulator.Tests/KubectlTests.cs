@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Xunit;
+
+namespace KubeEmulator.Tests;
+
+/// <summary>The standalone emulator driven by the real kubectl: apply CRD and CR, printer columns, wait, delete.</summary>
+public sealed class KubectlTests
+{
+    private static string? FindKubectl() =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, "kubectl")).FirstOrDefault(File.Exists);
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task<(int Code, string Output)> RunAsync(string file, string[] args, Dictionary<string, string> env, CancellationToken ct)
+    {
+        var info = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (k, v) in env)
+        {
+            info.Environment[k] = v;
+        }
+
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync(ct);
+        var stderr = process.StandardError.ReadToEndAsync(ct);
+        await process.WaitForExitAsync(ct);
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    [SkippableFact]
+    public async Task Kubectl_apply_get_wait_patch_delete_against_the_standalone_emulator()
+    {
+        var kubectl = FindKubectl();
+        Skip.If(kubectl is null, "kubectl is not on PATH");
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var port = FreePort();
+        var dir = Directory.CreateTempSubdirectory("kubeemu-");
+        var kubeconfig = Path.Combine(dir.FullName, "kubeconfig");
+        await File.WriteAllTextAsync(kubeconfig, $"apiVersion: v1\nkind: Config\nclusters:\n- name: e\n  cluster: {{server: \"http://127.0.0.1:{port}\"}}\nusers:\n- name: e\n  user: {{token: x}}\ncontexts:\n- name: e\n  context: {{cluster: e, user: e, namespace: default}}\ncurrent-context: e\n", cts.Token);
+        var env = new Dictionary<string, string> { ["KUBECONFIG"] = kubeconfig, ["KUBECACHEDIR"] = Path.Combine(dir.FullName, "cache"), ["HOME"] = dir.FullName };
+        var info = new ProcessStartInfo("dotnet", Path.Combine(AppContext.BaseDirectory, "KubeEmulator.dll")) { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.Environment["KUBE_EMULATOR_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        using var server = Process.Start(info)!;
+        try
+        {
+            var data = Path.Combine(AppContext.BaseDirectory, "testdata");
+            (int Code, string Output) result = (1, "");
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (DateTime.UtcNow < deadline)
+            {
+                result = await RunAsync(kubectl!, "get ns".Split(' '), env, cts.Token);
+                if (result.Code == 0)
+                {
+                    break;
+                }
+
+                await Task.Delay(200, cts.Token);
+            }
+
+            Assert.True(result.Code == 0, result.Output);
+            Assert.Contains("kube-system", result.Output, StringComparison.Ordinal);
+
+            result = await RunAsync(kubectl!, $"apply -f {data}/widgets-crd.yaml".Split(' '), env, cts.Token);
+            Assert.True(result.Code == 0, result.Output);
+            result = await RunAsync(kubectl!, $"apply -f {data}/widget.yaml".Split(' '), env, cts.Token);
+            Assert.True(result.Code == 0, result.Output);
+
+            result = await RunAsync(kubectl!, "get widgets".Split(' '), env, cts.Token);
+            Assert.True(result.Code == 0, result.Output);
+            Assert.Matches(@"NAME\s+SIZE\s+READY\s+AGE", result.Output);
+            Assert.Matches(@"w1\s+2\s", result.Output);
+
+            var wait = RunAsync(kubectl!, "wait --for=condition=Ready widget/w1 --timeout=20s".Split(' '), env, cts.Token);
+            result = await RunAsync(kubectl!, ["patch", "widget", "w1", "--subresource=status", "--type=merge", "-p", "{\"status\":{\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\",\"reason\":\"Done\",\"message\":\"ok\"}]}}"], env, cts.Token);
+            Assert.True(result.Code == 0, result.Output);
+            result = await wait;
+            Assert.True(result.Code == 0, result.Output);
+            Assert.Contains("condition met", result.Output, StringComparison.Ordinal);
+
+            result = await RunAsync(kubectl!, ["patch", "widget", "w1", "--type=merge", "-p", "{\"spec\":{\"size\":11}}"], env, cts.Token);
+            Assert.NotEqual(0, result.Code);
+            Assert.Contains("spec.size", result.Output, StringComparison.Ordinal);
+
+            result = await RunAsync(kubectl!, $"delete -f {data}/widget.yaml".Split(' '), env, cts.Token);
+            Assert.True(result.Code == 0, result.Output);
+            result = await RunAsync(kubectl!, "get widgets".Split(' '), env, cts.Token);
+            Assert.Contains("No resources found", result.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            server.Kill(entireProcessTree: true);
+            await server.WaitForExitAsync(CancellationToken.None);
+            dir.Delete(recursive: true);
+        }
+    }
+}
