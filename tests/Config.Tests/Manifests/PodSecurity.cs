@@ -1,0 +1,115 @@
+using System.Text.Json.Nodes;
+
+namespace Config.Tests.Manifests;
+
+/// <summary>
+/// The Pod Security Standard "restricted" (plus "baseline", which it includes) for one pod spec, as
+/// the API server's admission would judge it. A local copy until ShopOperator.Model's public checker lands.
+/// </summary>
+public static class PodSecurity
+{
+    private static readonly HashSet<string> AllowedVolumeTypes = new(StringComparer.Ordinal)
+    {
+        "configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret",
+    };
+
+    /// <summary>The pod spec of a workload (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob), or null.</summary>
+    public static JsonObject? PodSpecOf(Manifest manifest)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        return manifest.Kind switch
+        {
+            "Pod" => manifest.Json["spec"]?.AsObject(),
+            "Deployment" or "StatefulSet" or "DaemonSet" or "ReplicaSet" or "Job" => manifest.Json["spec"]?["template"]?["spec"]?.AsObject(),
+            "CronJob" => manifest.Json["spec"]?["jobTemplate"]?["spec"]?["template"]?["spec"]?.AsObject(),
+            _ => null,
+        };
+    }
+
+    public static IReadOnlyList<string> Violations(JsonObject podSpec)
+    {
+        ArgumentNullException.ThrowIfNull(podSpec);
+        var problems = new List<string>();
+        var pod = podSpec["securityContext"]?.AsObject();
+        foreach (var host in new[] { "hostNetwork", "hostPID", "hostIPC" })
+        {
+            if (podSpec[host]?.GetValue<bool>() == true)
+            {
+                problems.Add($"{host} is true");
+            }
+        }
+
+        foreach (var volume in podSpec["volumes"]?.AsArray() ?? [])
+        {
+            var type = volume!.AsObject().Select(p => p.Key).FirstOrDefault(k => k != "name");
+            if (type is not null && !AllowedVolumeTypes.Contains(type))
+            {
+                problems.Add($"volume {(string?)volume["name"]} has type {type}");
+            }
+        }
+
+        if (pod?["runAsUser"] is JsonValue podUser && podUser.GetValue<long>() == 0)
+        {
+            problems.Add("pod runAsUser is 0");
+        }
+
+        var containers = new[] { "initContainers", "containers", "ephemeralContainers" }
+            .SelectMany(k => podSpec[k]?.AsArray() ?? [])
+            .Select(c => c!.AsObject());
+        foreach (var container in containers)
+        {
+            var name = (string?)container["name"] ?? "?";
+            var sc = container["securityContext"]?.AsObject();
+            if (sc?["privileged"]?.GetValue<bool>() == true)
+            {
+                problems.Add($"{name}: privileged");
+            }
+
+            if (sc?["allowPrivilegeEscalation"]?.GetValue<bool>() != false)
+            {
+                problems.Add($"{name}: allowPrivilegeEscalation must be false");
+            }
+
+            var nonRoot = sc?["runAsNonRoot"]?.GetValue<bool>() ?? pod?["runAsNonRoot"]?.GetValue<bool>();
+            if (nonRoot != true)
+            {
+                problems.Add($"{name}: runAsNonRoot must be true (container or pod)");
+            }
+
+            if (sc?["runAsUser"] is JsonValue user && user.GetValue<long>() == 0)
+            {
+                problems.Add($"{name}: runAsUser is 0");
+            }
+
+            var seccomp = (string?)(sc?["seccompProfile"]?["type"] ?? pod?["seccompProfile"]?["type"]);
+            if (seccomp is not ("RuntimeDefault" or "Localhost"))
+            {
+                problems.Add($"{name}: seccompProfile.type must be RuntimeDefault or Localhost (container or pod)");
+            }
+
+            var drop = sc?["capabilities"]?["drop"]?.AsArray().Select(d => (string?)d).ToList() ?? [];
+            if (!drop.Contains("ALL"))
+            {
+                problems.Add($"{name}: capabilities.drop must contain ALL");
+            }
+
+            foreach (var added in sc?["capabilities"]?["add"]?.AsArray().Select(a => (string?)a) ?? [])
+            {
+                if (added != "NET_BIND_SERVICE")
+                {
+                    problems.Add($"{name}: adds capability {added}");
+                }
+            }
+
+            foreach (var port in container["ports"]?.AsArray() ?? [])
+            {
+                if (port?["hostPort"] is JsonValue hostPort && hostPort.GetValue<long>() != 0)
+                {
+                    problems.Add($"{name}: hostPort {hostPort}");
+                }
+            }
+        }
+
+        return problems;
+    }
+}
