@@ -221,7 +221,7 @@ public sealed class DatabaseProvisioner(DatabaseProvisionerOptions? options = nu
         bool RoleReplication,
         bool RoleBypassRls,
         int RoleConnectionLimit,
-        bool RoleHasValidUntil,
+        bool RoleExpires,
         bool AdminCanSetRole,
         bool DatabaseExists,
         bool DatabaseOwnedByRole,
@@ -234,7 +234,7 @@ public sealed class DatabaseProvisioner(DatabaseProvisionerOptions? options = nu
             SELECT r.oid IS NOT NULL,
                    coalesce(r.rolsuper, false), coalesce(r.rolcreatedb, false), coalesce(r.rolcreaterole, false),
                    coalesce(r.rolinherit, false), coalesce(r.rolcanlogin, false), coalesce(r.rolreplication, false),
-                   coalesce(r.rolbypassrls, false), coalesce(r.rolconnlimit, -1), r.rolvaliduntil IS NOT NULL,
+                   coalesce(r.rolbypassrls, false), coalesce(r.rolconnlimit, -1), coalesce(r.rolvaliduntil <> 'infinity', false),
                    r.oid IS NULL OR pg_has_role(current_user, r.oid, $3),
                    d.oid IS NOT NULL,
                    d.oid IS NULL OR d.datdba IS NOT DISTINCT FROM r.oid,
@@ -281,9 +281,9 @@ public sealed class DatabaseProvisioner(DatabaseProvisionerOptions? options = nu
             fixes.Add("NOCREATEROLE");
         }
 
-        if (state.RoleInherit)
+        if (!state.RoleInherit)
         {
-            fixes.Add("NOINHERIT");
+            fixes.Add("INHERIT");
         }
 
         if (!state.RoleCanLogin)
@@ -306,7 +306,7 @@ public sealed class DatabaseProvisioner(DatabaseProvisionerOptions? options = nu
             fixes.Add(FormattableString.Invariant($"CONNECTION LIMIT {_options.RoleConnectionLimit}"));
         }
 
-        if (state.RoleHasValidUntil)
+        if (state.RoleExpires)
         {
             fixes.Add("VALID UNTIL 'infinity'");
         }
@@ -317,8 +317,12 @@ public sealed class DatabaseProvisioner(DatabaseProvisionerOptions? options = nu
     /// <summary>True when this call created the role; false when a concurrent creator won (the caller re-reads).</summary>
     private async Task<bool> CreateRoleAsync(NpgsqlConnection connection, DatabaseNames names, string password, CancellationToken ct)
     {
+        // INHERIT (the default) on purpose: since PostgreSQL 15 schema public belongs to pg_database_owner, and
+        // only an owner that inherits uses that role's rights; with NOINHERIT the shop could not create its tables
+        // (nor could a non-superuser admin, whose rights reach the database only through this role). The role is
+        // granted no other role, so inheriting widens nothing.
         var create = FormattableString.Invariant(
-            $"CREATE ROLE {Quote(names.Role)} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS CONNECTION LIMIT {_options.RoleConnectionLimit}");
+            $"CREATE ROLE {Quote(names.Role)} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOREPLICATION NOBYPASSRLS CONNECTION LIMIT {_options.RoleConnectionLimit}");
         try
         {
             await ExecuteWithPasswordAsync(connection, create, password, ct);

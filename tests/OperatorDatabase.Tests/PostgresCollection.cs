@@ -1,0 +1,7 @@
+using Testing.Postgres;
+using Xunit;
+
+namespace OperatorDatabase.Tests;
+
+[CollectionDefinition(PostgresFixture.Collection)]
+public sealed class PostgresCollection : ICollectionFixture<PostgresFixture>;
