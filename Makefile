@@ -9,7 +9,7 @@ PORT          ?= 8080
 TEST_PROJECTS := $(sort $(wildcard tests/*.Tests/*.Tests.csproj))
 RESULTS       := TestResults
 
-.PHONY: help run test build lint format images deploy promote dev-cluster run-operator bench clean
+.PHONY: help run test build lint format crds images deploy promote dev-cluster run-operator bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -38,6 +38,10 @@ lint: ## Formatting and analyzers, as the CI quality gate
 
 format: ## Apply dotnet format
 	dotnet format $(SOLUTION) --no-restore
+
+crds: ## Regenerate crds/ from the operator's C# types (a test fails when the committed CRD differs)
+	dotnet build operator/ShopOperator -c $(CONFIGURATION) -nologo -v q -clp:ErrorsOnly
+	dotnet operator/ShopOperator/bin/$(CONFIGURATION)/net10.0/shop-operator.dll crd > crds/shop.example.com_shopinstances.yaml
 
 images: ## Build both images (needs a Docker engine)
 	@./build/images.sh

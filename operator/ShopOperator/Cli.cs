@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using ShopOperator.Kube;
-using ShopOperator.Reconcile;
+using ShopOperator.Model;
 
 namespace ShopOperator;
 
@@ -44,7 +44,6 @@ public static class Cli
             return 2;
         }
 
-        var model = new FallbackSpecModel();
         var output = new List<JsonNode>();
         foreach (var doc in documents)
         {
@@ -62,7 +61,7 @@ public static class Cli
             }
 
             shop["metadata"]!["namespace"] ??= "default";
-            var errors = model.Validate(shop);
+            var errors = ShopInstanceValidator.Validate(shop);
             if (errors.Count > 0)
             {
                 stderr.WriteLine($"render: {shop["metadata"]!["name"]} is invalid:");
@@ -74,10 +73,11 @@ public static class Cli
                 return 2;
             }
 
-            var image = shop["spec"]!["image"]!.GetValue<string>();
-            foreach (var (kind, child) in model.Build(shop, image, image))
+            // Outside a rollout both tiers run spec.image.
+            var typed = ShopInstance.FromJson(shop);
+            foreach (var child in DesiredState.Build(typed, typed.Spec.Image, typed.Spec.Image))
             {
-                if (kind == ResourceKind.Secret)
+                if (child["kind"]?.GetValue<string>() == "Secret")
                 {
                     child.Remove("data");
                 }
@@ -93,7 +93,7 @@ public static class Cli
     public static int Crd(TextWriter stdout)
     {
         ArgumentNullException.ThrowIfNull(stdout);
-        stdout.Write(JsonYaml.ToYaml([ShopInstanceCrd.Build()]));
+        stdout.Write(JsonYaml.ToYaml([CrdGenerator.Build()]));
         return 0;
     }
 }

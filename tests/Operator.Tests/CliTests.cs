@@ -93,7 +93,7 @@ public sealed class CrdTests
         var version = crd["spec"]!["versions"]![0]!;
         Assert.NotNull(version["subresources"]!["status"]);
         var spec = version["schema"]!["openAPIV3Schema"]!["properties"]!["spec"]!;
-        Assert.Equal(ShopInstanceCrd.DigestPattern, spec["properties"]!["image"]!["pattern"]!.GetValue<string>());
+        Assert.Equal(ShopOperator.Model.Patterns.DigestImage, spec["properties"]!["image"]!["pattern"]!.GetValue<string>());
         Assert.Contains("image", spec["required"]!.AsArray().Select(r => r!.GetValue<string>()));
         Assert.Equal("Retain", spec["properties"]!["database"]!["properties"]!["provision"]!["properties"]!["deletionPolicy"]!["default"]!.GetValue<string>());
         Assert.Equal(100, spec["properties"]!["web"]!["properties"]!["replicas"]!["maximum"]!.GetValue<int>());

@@ -51,7 +51,6 @@ public static class OperatorHost
         services.AddSingleton<Controller>();
         services.AddSingleton(sp => new Lazy<Controller>(sp.GetRequiredService<Controller>));
         services.AddSingleton<EventRecorder>();
-        services.AddSingleton<IShopSpecModel, FallbackSpecModel>();
         services.AddSingleton<IShopModel, ShopModel>();
         services.AddSingleton<IDatabaseProvisioner, DatabaseProvisioner>();
         services.AddSingleton<IReconciler, ShopReconciler>();

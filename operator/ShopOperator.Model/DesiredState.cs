@@ -1,71 +1,33 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
-using ShopOperator.Kube;
 
-namespace ShopOperator.Reconcile;
+namespace ShopOperator.Model;
 
 /// <summary>
-/// The contract's children (docs/architecture.md) built directly as JSON: used until ShopOperator.Model's
-/// DesiredState.Build is wired in, and kept as the reference the model's output is compared with.
+/// The children of a ShopInstance (contract: docs/architecture.md), as the JSON objects the operator applies.
+/// Pure: the same shop and images always give the same objects. Generated Secrets carry empty placeholder
+/// values; the operator fills them once, at creation, and never rewrites them.
 /// </summary>
-public sealed partial class FallbackSpecModel : IShopSpecModel
+public static class DesiredState
 {
-    public IReadOnlyList<string> Validate(JsonObject shop)
+    public const int HttpPort = 8080;
+    public const int MetricsPort = 9090;
+    public const int ServicePort = 80;
+    public const int RunAsUser = 1654;
+    public const string ManagedBy = "shop-operator";
+
+    /// <summary>The children, with <paramref name="apiImage"/> and <paramref name="webImage"/> on the two tiers (the rollout planner's choice).</summary>
+    public static IReadOnlyList<JsonObject> Build(ShopInstance shop, string apiImage, string webImage)
     {
-        var errors = new List<string>();
-        var spec = shop["spec"] as JsonObject;
-        if (spec is null)
-        {
-            return ["spec: required"];
-        }
-
-        var image = spec["image"] is JsonValue v && v.TryGetValue<string>(out var i) ? i : null;
-        if (string.IsNullOrEmpty(image))
-        {
-            errors.Add("spec.image: required");
-        }
-        else if (!Digest().IsMatch(image))
-        {
-            errors.Add($"spec.image: '{image}' is not pinned to a digest; use registry/repository@sha256:<64 hex> (build once, deploy the same digest)");
-        }
-
-        var host = spec["host"] is JsonValue hv && hv.TryGetValue<string>(out var hs) ? hs : null;
-        if (string.IsNullOrEmpty(host) || !Dns().IsMatch(host) || host.Length > 253)
-        {
-            errors.Add($"spec.host: '{host}' is not a DNS-1123 subdomain");
-        }
-
-        var database = spec["database"] as JsonObject;
-        var hasRef = database?["connectionSecretRef"] is not null;
-        var hasProvision = database?["provision"] is not null;
-        if (hasRef == hasProvision)
-        {
-            errors.Add("spec.database: set exactly one of connectionSecretRef and provision");
-        }
-
-        foreach (var tier in new[] { "web", "api" })
-        {
-            if (spec[tier]?["replicas"] is JsonValue r && (!r.TryGetValue<int>(out var n) || n < 0 || n > 100))
-            {
-                errors.Add($"spec.{tier}.replicas: must be between 0 and 100");
-            }
-        }
-
-        return errors;
-    }
-
-    public IReadOnlyList<(ResourceKind Kind, JsonObject Object)> Build(JsonObject shop, string apiImage, string webImage)
-    {
-        var meta = shop["metadata"]!;
-        var name = meta["name"]!.GetValue<string>();
-        var ns = meta["namespace"]!.GetValue<string>();
-        var spec = shop["spec"]!;
+        ArgumentNullException.ThrowIfNull(shop);
+        var name = shop.Name;
+        var spec = shop.Spec;
         var owner = new JsonObject
         {
-            ["apiVersion"] = ResourceKind.ShopInstance.ApiVersion,
-            ["kind"] = ResourceKind.ShopInstance.Kind,
+            ["apiVersion"] = CrdGenerator.ApiVersion,
+            ["kind"] = CrdGenerator.Kind,
             ["name"] = name,
-            ["uid"] = meta["uid"]?.GetValue<string>() ?? "",
+            ["uid"] = shop.Uid,
             ["controller"] = true,
             ["blockOwnerDeletion"] = true,
         };
@@ -75,7 +37,7 @@ public sealed partial class FallbackSpecModel : IShopSpecModel
             var m = new JsonObject
             {
                 ["name"] = childName,
-                ["namespace"] = ns,
+                ["namespace"] = shop.Namespace,
                 ["labels"] = Labels(name, component),
                 ["ownerReferences"] = new JsonArray(owner.DeepClone()),
             };
@@ -87,38 +49,38 @@ public sealed partial class FallbackSpecModel : IShopSpecModel
             return m;
         }
 
-        var children = new List<(ResourceKind, JsonObject)>
+        var children = new List<JsonObject>
         {
-            (ResourceKind.Secret, new JsonObject
+            new()
             {
                 ["apiVersion"] = "v1", ["kind"] = "Secret", ["metadata"] = Meta(name + "-web-keys", "web"),
                 ["type"] = "Opaque", ["data"] = new JsonObject { ["dataProtectionKey"] = "" },
-            }),
+            },
         };
-        var provision = spec["database"]?["provision"] is not null;
-        if (provision)
+        if (spec.Database.Provision is not null)
         {
-            children.Add((ResourceKind.Secret, new JsonObject
+            children.Add(new JsonObject
             {
                 ["apiVersion"] = "v1",
                 ["kind"] = "Secret",
-                ["metadata"] = Meta(name + "-db", "api"),
+                ["metadata"] = Meta(DatabaseSecretName(name), "api"),
                 ["type"] = "Opaque",
                 ["data"] = new JsonObject { ["password"] = "", ["connectionString"] = "" },
-            }));
+            });
         }
 
         foreach (var tier in new[] { "api", "web" })
         {
-            var replicas = spec[tier]?["replicas"]?.GetValue<int>() ?? 2;
-            children.Add((ResourceKind.ServiceAccount, new JsonObject
+            var tierSpec = tier == "api" ? spec.Api : spec.Web;
+            var replicas = tierSpec?.Replicas ?? Defaults.Replicas;
+            children.Add(new JsonObject
             {
                 ["apiVersion"] = "v1",
                 ["kind"] = "ServiceAccount",
                 ["metadata"] = Meta($"{name}-{tier}", tier),
                 ["automountServiceAccountToken"] = false,
-            }));
-            children.Add((ResourceKind.Service, new JsonObject
+            });
+            children.Add(new JsonObject
             {
                 ["apiVersion"] = "v1",
                 ["kind"] = "Service",
@@ -127,35 +89,44 @@ public sealed partial class FallbackSpecModel : IShopSpecModel
                 {
                     ["selector"] = Selector(name, tier),
                     ["ports"] = new JsonArray(
-                        new JsonObject { ["name"] = "http", ["port"] = 80, ["targetPort"] = "http", ["protocol"] = "TCP" },
-                        new JsonObject { ["name"] = "metrics", ["port"] = 9090, ["targetPort"] = "metrics", ["protocol"] = "TCP" }),
+                        new JsonObject { ["name"] = "http", ["port"] = ServicePort, ["targetPort"] = "http", ["protocol"] = "TCP" },
+                        new JsonObject { ["name"] = "metrics", ["port"] = MetricsPort, ["targetPort"] = "metrics", ["protocol"] = "TCP" }),
                 },
-            }));
-            children.Add((ResourceKind.Deployment, Deployment(name, tier, replicas, tier == "api" ? apiImage : webImage, spec, Meta($"{name}-{tier}", tier))));
+            });
+            children.Add(Deployment(name, tier, replicas, tier == "api" ? apiImage : webImage, tierSpec, spec, Meta($"{name}-{tier}", tier)));
             if (replicas > 1)
             {
-                children.Add((ResourceKind.PodDisruptionBudget, new JsonObject
+                children.Add(new JsonObject
                 {
                     ["apiVersion"] = "policy/v1",
                     ["kind"] = "PodDisruptionBudget",
                     ["metadata"] = Meta($"{name}-{tier}", tier),
                     ["spec"] = new JsonObject { ["maxUnavailable"] = 1, ["selector"] = new JsonObject { ["matchLabels"] = Selector(name, tier) } },
-                }));
+                });
             }
         }
 
         children.AddRange(NetworkPolicies(name, spec, Meta));
-        children.Add((ResourceKind.Ingress, Ingress(name, spec, Meta)));
+        children.Add(Ingress(name, spec, Meta));
         return children;
     }
 
-    private static JsonObject Deployment(string name, string tier, int replicas, string image, JsonNode spec, JsonObject meta)
+    /// <summary>The Secret the operator writes for spec.database.provision (keys password, connectionString).</summary>
+    public static string DatabaseSecretName(string shopName) => shopName + "-db";
+
+    public static string Url(ShopInstanceSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return (spec.Tls is null ? "http://" : "https://") + spec.Host;
+    }
+
+    private static JsonObject Deployment(string name, string tier, int replicas, string image, TierSpec? tierSpec, ShopInstanceSpec spec, JsonObject meta)
     {
         var env = new JsonArray();
         if (tier == "api")
         {
-            var reference = spec["database"]?["connectionSecretRef"];
-            env.Add(SecretEnv("SHOP_DB_CONNECTION", reference?["name"]?.GetValue<string>() ?? name + "-db", reference?["key"]?.GetValue<string>() ?? "connectionString"));
+            var reference = spec.Database.ConnectionSecretRef;
+            env.Add(SecretEnv("SHOP_DB_CONNECTION", reference?.Name ?? DatabaseSecretName(name), reference?.Key ?? Defaults.ConnectionStringKey));
         }
         else
         {
@@ -163,11 +134,6 @@ public sealed partial class FallbackSpecModel : IShopSpecModel
             env.Add(SecretEnv("SHOP_DATA_PROTECTION_KEY", name + "-web-keys", "dataProtectionKey"));
         }
 
-        var resources = spec[tier]?["resources"]?.DeepClone() ?? new JsonObject
-        {
-            ["requests"] = new JsonObject { ["cpu"] = "100m", ["memory"] = "128Mi" },
-            ["limits"] = new JsonObject { ["cpu"] = "1", ["memory"] = "256Mi" },
-        };
         JsonObject Probe(string path, int failures) => new()
         {
             ["httpGet"] = new JsonObject { ["path"] = path, ["port"] = "http" },
@@ -182,14 +148,19 @@ public sealed partial class FallbackSpecModel : IShopSpecModel
             ["spec"] = new JsonObject
             {
                 ["replicas"] = replicas,
-                ["progressDeadlineSeconds"] = spec["rollout"]?["progressDeadlineSeconds"]?.GetValue<int>() ?? 600,
+                ["progressDeadlineSeconds"] = spec.Rollout?.ProgressDeadlineSeconds ?? Defaults.ProgressDeadlineSeconds,
                 ["selector"] = new JsonObject { ["matchLabels"] = Selector(name, tier) },
                 ["template"] = new JsonObject
                 {
                     ["metadata"] = new JsonObject
                     {
                         ["labels"] = Labels(name, tier),
-                        ["annotations"] = new JsonObject { ["prometheus.io/scrape"] = "true", ["prometheus.io/port"] = "9090", ["prometheus.io/path"] = "/metrics" },
+                        ["annotations"] = new JsonObject
+                        {
+                            ["prometheus.io/scrape"] = "true",
+                            ["prometheus.io/port"] = MetricsPort.ToString(CultureInfo.InvariantCulture),
+                            ["prometheus.io/path"] = "/metrics",
+                        },
                     },
                     ["spec"] = new JsonObject
                     {
@@ -198,8 +169,8 @@ public sealed partial class FallbackSpecModel : IShopSpecModel
                         ["securityContext"] = new JsonObject
                         {
                             ["runAsNonRoot"] = true,
-                            ["runAsUser"] = 1654,
-                            ["runAsGroup"] = 1654,
+                            ["runAsUser"] = RunAsUser,
+                            ["runAsGroup"] = RunAsUser,
                             ["seccompProfile"] = new JsonObject { ["type"] = "RuntimeDefault" },
                         },
                         ["topologySpreadConstraints"] = new JsonArray(new JsonObject
@@ -215,10 +186,10 @@ public sealed partial class FallbackSpecModel : IShopSpecModel
                             ["image"] = image,
                             ["args"] = new JsonArray(tier),
                             ["ports"] = new JsonArray(
-                                new JsonObject { ["name"] = "http", ["containerPort"] = 8080, ["protocol"] = "TCP" },
-                                new JsonObject { ["name"] = "metrics", ["containerPort"] = 9090, ["protocol"] = "TCP" }),
+                                new JsonObject { ["name"] = "http", ["containerPort"] = HttpPort, ["protocol"] = "TCP" },
+                                new JsonObject { ["name"] = "metrics", ["containerPort"] = MetricsPort, ["protocol"] = "TCP" }),
                             ["env"] = env,
-                            ["resources"] = resources,
+                            ["resources"] = Resources(tierSpec?.Resources),
                             ["startupProbe"] = Probe("/healthz/live", 30),
                             ["livenessProbe"] = Probe("/healthz/live", 3),
                             ["readinessProbe"] = Probe("/healthz/ready", 3),
@@ -238,7 +209,34 @@ public sealed partial class FallbackSpecModel : IShopSpecModel
         };
     }
 
-    private static IEnumerable<(ResourceKind, JsonObject)> NetworkPolicies(string name, JsonNode spec, Func<string, string?, JsonObject?, JsonObject> meta)
+    /// <summary>
+    /// The user's resources as written, or the defaults when there are none. Not merged per resource: a
+    /// default limit under a user's larger request would make the Deployment invalid.
+    /// </summary>
+    private static JsonObject Resources(ResourcesSpec? resources)
+    {
+        if (resources is null)
+        {
+            return new JsonObject
+            {
+                ["requests"] = new JsonObject { ["cpu"] = "100m", ["memory"] = "128Mi" },
+                ["limits"] = new JsonObject { ["cpu"] = "1", ["memory"] = "256Mi" },
+            };
+        }
+
+        var result = new JsonObject();
+        foreach (var (field, values) in new[] { ("requests", resources.Requests), ("limits", resources.Limits) })
+        {
+            if (values is not null)
+            {
+                result[field] = new JsonObject([.. values.Select(v => KeyValuePair.Create(v.Key, (JsonNode?)v.Value.Value))]);
+            }
+        }
+
+        return result;
+    }
+
+    private static IEnumerable<JsonObject> NetworkPolicies(string name, ShopInstanceSpec spec, Func<string, string?, JsonObject?, JsonObject> meta)
     {
         JsonObject Pods(string? tier) => new() { ["matchLabels"] = tier is null ? new JsonObject { ["app.kubernetes.io/instance"] = name, ["app.kubernetes.io/name"] = "shop" } : Selector(name, tier) };
         JsonObject Port(int port) => new() { ["protocol"] = "TCP", ["port"] = port };
@@ -254,7 +252,7 @@ public sealed partial class FallbackSpecModel : IShopSpecModel
         JsonObject Metrics() => new()
         {
             ["from"] = new JsonArray(new JsonObject { ["namespaceSelector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["kubernetes.io/metadata.name"] = "monitoring" } } }),
-            ["ports"] = new JsonArray(Port(9090)),
+            ["ports"] = new JsonArray(Port(MetricsPort)),
         };
         JsonObject Policy(string policyName, string? tier, JsonArray ingress, JsonArray egress) => new()
         {
@@ -264,53 +262,54 @@ public sealed partial class FallbackSpecModel : IShopSpecModel
             ["spec"] = new JsonObject { ["podSelector"] = Pods(tier), ["policyTypes"] = new JsonArray("Ingress", "Egress"), ["ingress"] = ingress, ["egress"] = egress },
         };
 
-        var egress = spec["database"]?["egress"];
+        var egress = spec.Database.Egress;
         var database = new JsonObject { ["ports"] = new JsonArray(Port(5432)) };
-        if (egress?["cidr"] is { } cidr)
+        if (egress?.Cidr is { } cidr)
         {
-            database["to"] = new JsonArray(new JsonObject { ["ipBlock"] = new JsonObject { ["cidr"] = cidr.DeepClone() } });
+            database["to"] = new JsonArray(new JsonObject { ["ipBlock"] = new JsonObject { ["cidr"] = cidr } });
         }
-        else if (egress is JsonObject selectors)
+        else if (egress is { PodSelector: not null } or { NamespaceSelector: not null })
         {
             var peer = new JsonObject();
-            foreach (var field in new[] { "podSelector", "namespaceSelector" })
+            if (egress.PodSelector is { } pods)
             {
-                if (selectors[field] is { } selector)
-                {
-                    peer[field] = selector.DeepClone();
-                }
+                peer["podSelector"] = pods.DeepClone();
+            }
+
+            if (egress.NamespaceSelector is { } namespaces)
+            {
+                peer["namespaceSelector"] = namespaces.DeepClone();
             }
 
             database["to"] = new JsonArray(peer);
         }
 
-        yield return (ResourceKind.NetworkPolicy, Policy(name + "-default-deny", null, [], []));
-        yield return (ResourceKind.NetworkPolicy, Policy(
+        yield return Policy(name + "-default-deny", null, [], []);
+        yield return Policy(
             name + "-web",
             "web",
-            [new JsonObject { ["from"] = new JsonArray(FromIngressController()), ["ports"] = new JsonArray(Port(8080)) }, Metrics()],
-            [new JsonObject { ["to"] = new JsonArray(new JsonObject { ["podSelector"] = Pods("api") }), ["ports"] = new JsonArray(Port(8080)) }, Dns()]));
-        yield return (ResourceKind.NetworkPolicy, Policy(
+            [new JsonObject { ["from"] = new JsonArray(FromIngressController()), ["ports"] = new JsonArray(Port(HttpPort)) }, Metrics()],
+            [new JsonObject { ["to"] = new JsonArray(new JsonObject { ["podSelector"] = Pods("api") }), ["ports"] = new JsonArray(Port(HttpPort)) }, Dns()]);
+        yield return Policy(
             name + "-api",
             "api",
-            [new JsonObject { ["from"] = new JsonArray(FromIngressController(), new JsonObject { ["podSelector"] = Pods("web") }), ["ports"] = new JsonArray(Port(8080)) }, Metrics()],
-            [database, Dns()]));
+            [new JsonObject { ["from"] = new JsonArray(FromIngressController(), new JsonObject { ["podSelector"] = Pods("web") }), ["ports"] = new JsonArray(Port(HttpPort)) }, Metrics()],
+            [database, Dns()]);
     }
 
-    private static JsonObject Ingress(string name, JsonNode spec, Func<string, string?, JsonObject?, JsonObject> meta)
+    private static JsonObject Ingress(string name, ShopInstanceSpec spec, Func<string, string?, JsonObject?, JsonObject> meta)
     {
         var annotations = new JsonObject();
-        if (spec["ingress"]?["rateLimitPerSecond"]?.GetValue<int>() is > 0 and var rps)
+        if (spec.Ingress?.RateLimitPerSecond is > 0 and var rps)
         {
-            annotations["nginx.ingress.kubernetes.io/limit-rps"] = rps.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            annotations["nginx.ingress.kubernetes.io/limit-rps"] = rps.ToString(CultureInfo.InvariantCulture);
         }
 
-        if (spec["tls"]?["clusterIssuer"]?.GetValue<string>() is { } issuer)
+        if (spec.Tls?.ClusterIssuer is { } issuer)
         {
             annotations["cert-manager.io/cluster-issuer"] = issuer;
         }
 
-        var host = spec["host"]!.GetValue<string>();
         JsonObject Path(string path, string tier) => new()
         {
             ["path"] = path,
@@ -319,12 +318,15 @@ public sealed partial class FallbackSpecModel : IShopSpecModel
         };
         var ingressSpec = new JsonObject
         {
-            ["ingressClassName"] = spec["ingress"]?["className"]?.GetValue<string>() ?? "nginx",
-            ["rules"] = new JsonArray(new JsonObject { ["host"] = host, ["http"] = new JsonObject { ["paths"] = new JsonArray(Path("/api", "api"), Path("/", "web")) } }),
+            ["ingressClassName"] = spec.Ingress?.ClassName ?? Defaults.IngressClassName,
+            ["rules"] = new JsonArray(new JsonObject { ["host"] = spec.Host, ["http"] = new JsonObject { ["paths"] = new JsonArray(Path("/api", "api"), Path("/", "web")) } }),
         };
-        if (spec["tls"]?["secretName"]?.GetValue<string>() is { } secretName)
+
+        // cert-manager issues into the Secret the Ingress names, so an issuer alone still needs a Secret name.
+        var secretName = spec.Tls?.SecretName ?? (spec.Tls?.ClusterIssuer is not null ? name + "-tls" : null);
+        if (secretName is not null)
         {
-            ingressSpec["tls"] = new JsonArray(new JsonObject { ["hosts"] = new JsonArray(host), ["secretName"] = secretName });
+            ingressSpec["tls"] = new JsonArray(new JsonObject { ["hosts"] = new JsonArray(spec.Host), ["secretName"] = secretName });
         }
 
         return new JsonObject { ["apiVersion"] = "networking.k8s.io/v1", ["kind"] = "Ingress", ["metadata"] = meta(name, null, annotations), ["spec"] = ingressSpec };
@@ -337,7 +339,7 @@ public sealed partial class FallbackSpecModel : IShopSpecModel
             ["app.kubernetes.io/name"] = "shop",
             ["app.kubernetes.io/instance"] = name,
             ["app.kubernetes.io/part-of"] = "shop",
-            ["app.kubernetes.io/managed-by"] = "shop-operator",
+            ["app.kubernetes.io/managed-by"] = ManagedBy,
         };
         if (component is not null)
         {
@@ -359,10 +361,4 @@ public sealed partial class FallbackSpecModel : IShopSpecModel
         ["name"] = name,
         ["valueFrom"] = new JsonObject { ["secretKeyRef"] = new JsonObject { ["name"] = secret, ["key"] = key } },
     };
-
-    [GeneratedRegex(ShopInstanceCrd.DigestPattern)]
-    private static partial Regex Digest();
-
-    [GeneratedRegex(ShopInstanceCrd.DnsPattern)]
-    private static partial Regex Dns();
 }

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace ShopOperator.Reconcile;
+namespace ShopOperator.Model;
 
 /// <summary>
 /// A tier's progress read from its Deployment's own status, by the rule kubectl rollout status, Argo CD
@@ -9,25 +9,27 @@ namespace ShopOperator.Reconcile;
 /// </summary>
 public sealed record TierState(string? Image, int Desired, int Ready, int Updated, int Available, bool CaughtUp, bool DeadlineExceeded, bool Exists)
 {
+    public static TierState Missing { get; } = new(null, 0, 0, 0, 0, false, false, false);
+
     public static TierState Read(JsonObject? deployment)
     {
         if (deployment is null)
         {
-            return new TierState(null, 0, 0, 0, 0, false, false, false);
+            return Missing;
         }
 
         var spec = deployment["spec"];
         var status = deployment["status"];
-        var generation = deployment["metadata"]?["generation"]?.GetValue<long>() ?? 0;
-        var observed = status?["observedGeneration"]?.GetValue<long>() ?? -1;
+        var generation = Long(deployment["metadata"]?["generation"]) ?? 0;
+        var observed = Long(status?["observedGeneration"]) ?? -1;
         var deadline = (status?["conditions"] as JsonArray)?.OfType<JsonObject>().Any(c =>
-            c["type"]?.GetValue<string>() == "Progressing" && c["reason"]?.GetValue<string>() == "ProgressDeadlineExceeded") ?? false;
+            Text(c["type"]) == "Progressing" && Text(c["reason"]) == "ProgressDeadlineExceeded") ?? false;
         return new TierState(
-            spec?["template"]?["spec"]?["containers"]?[0]?["image"]?.GetValue<string>(),
-            spec?["replicas"]?.GetValue<int>() ?? 1,
-            Int(status, "readyReplicas"),
-            Int(status, "updatedReplicas"),
-            Int(status, "availableReplicas"),
+            Text(spec?["template"]?["spec"]?["containers"]?[0]?["image"]),
+            (int)(Long(spec?["replicas"]) ?? 1),
+            (int)(Long(status?["readyReplicas"]) ?? 0),
+            (int)(Long(status?["updatedReplicas"]) ?? 0),
+            (int)(Long(status?["availableReplicas"]) ?? 0),
             observed >= generation,
             deadline,
             true);
@@ -39,7 +41,9 @@ public sealed record TierState(string? Image, int Desired, int Ready, int Update
 
     public bool HasFailed(string image) => Exists && Image == image && CaughtUp && DeadlineExceeded;
 
-    public JsonObject ToStatus() => new() { ["desiredReplicas"] = Desired, ["readyReplicas"] = Ready, ["updatedReplicas"] = Updated };
+    public TierStatus ToStatus() => new() { DesiredReplicas = Desired, ReadyReplicas = Ready, UpdatedReplicas = Updated };
 
-    private static int Int(JsonNode? status, string field) => status?[field]?.GetValue<int>() ?? 0;
+    private static long? Long(JsonNode? node) => node is JsonValue v && v.TryGetValue<long>(out var l) ? l : null;
+
+    private static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 }

@@ -1,13 +1,11 @@
-using System.Globalization;
-using System.Text.Json.Nodes;
+namespace ShopOperator.Model;
 
-namespace ShopOperator.Reconcile;
-
+/// <summary>What the planner knows on one pass. <see cref="StartedAt"/> comes from status.rolloutStartedAt.</summary>
 public sealed record RolloutInput(
     string TargetImage,
     bool AutoRollback,
     TimeSpan Deadline,
-    JsonObject? Status,
+    ShopInstanceStatus? Status,
     TierState Api,
     TierState Web,
     DateTimeOffset? StartedAt,
@@ -22,6 +20,9 @@ public enum RolloutPhase
     Failed,
 }
 
+/// <summary>An Event to record: only for transitions.</summary>
+public sealed record PlannedEvent(string Type, string Reason, string Message);
+
 /// <summary>What each tier runs, and what the rollout fields of the status become.</summary>
 public sealed record RolloutDecision(
     string ApiImage,
@@ -29,7 +30,7 @@ public sealed record RolloutDecision(
     string? ServingImage,
     string? RolloutImage,
     string? FailedImage,
-    JsonArray History,
+    IReadOnlyList<RolloutRecord> History,
     RolloutPhase Phase,
     string Message,
     DateTimeOffset? StartedAt,
@@ -41,17 +42,18 @@ public sealed record RolloutDecision(
 /// rolls both tiers back to the last digest that served, and the failed digest is not retried until
 /// spec.image changes; a new digest supersedes a running rollout. Progress is read from the Deployments.
 /// </summary>
-public static class Rollout
+public static class RolloutPlanner
 {
     public const int HistoryLimit = 10;
 
     public static RolloutDecision Decide(RolloutInput input)
     {
+        ArgumentNullException.ThrowIfNull(input);
         var status = input.Status;
-        var serving = status?["servingImage"]?.GetValue<string>();
-        var rolling = status?["rolloutImage"]?.GetValue<string>();
-        var failed = status?["failedImage"]?.GetValue<string>();
-        var history = status?["history"] is JsonArray h ? (JsonArray)h.DeepClone() : [];
+        var serving = status?.ServingImage;
+        var rolling = status?.RolloutImage;
+        var failed = status?.FailedImage;
+        var history = new List<RolloutRecord>(status?.History ?? []);
         var events = new List<PlannedEvent>();
         var target = input.TargetImage;
         var now = input.Now;
@@ -64,7 +66,7 @@ public static class Rollout
                 var message = $"first deployment of {Short(target)} failed (progress deadline exceeded); nothing to roll back to";
                 if (target != failed)
                 {
-                    Record(history, target, input.StartedAt ?? now, now, "Failed", message);
+                    Record(history, target, input.StartedAt ?? now, now, RolloutOutcome.Failed, message);
                     events.Add(new PlannedEvent("Warning", "RolloutFailed", message));
                 }
 
@@ -73,7 +75,7 @@ public static class Rollout
 
             if (input.Api.IsDone(target) && input.Web.IsDone(target))
             {
-                Record(history, target, input.StartedAt ?? now, now, "Succeeded", "first deployment");
+                Record(history, target, input.StartedAt ?? now, now, RolloutOutcome.Succeeded, "first deployment");
                 return new(target, target, target, null, null, history, RolloutPhase.Steady, "running " + Short(target), null, events);
             }
 
@@ -88,9 +90,10 @@ public static class Rollout
             return new(api, web, serving, null, failed, history, RolloutPhase.Failed, FailureMessage(status), null, events);
         }
 
+        var startedAt = input.StartedAt;
         if (rolling is not null && rolling != target)
         {
-            Record(history, rolling, input.StartedAt ?? now, now, "Superseded", "superseded by " + Short(target));
+            Record(history, rolling, startedAt ?? now, now, RolloutOutcome.Superseded, "superseded by " + Short(target));
             events.Add(new PlannedEvent("Normal", "RolloutSuperseded", $"rollout of {Short(rolling)} superseded by {Short(target)}"));
             rolling = null;
         }
@@ -100,7 +103,7 @@ public static class Rollout
             return new(serving, serving, serving, null, failed, history, RolloutPhase.Steady, "running " + Short(serving), null, events);
         }
 
-        var startedAt = rolling is null ? now : input.StartedAt ?? now;
+        var started = rolling is null ? now : startedAt ?? now;
         if (rolling is null)
         {
             events.Add(new PlannedEvent("Normal", "RolloutStarted", $"rolling out {Short(target)} (api tier first)"));
@@ -108,17 +111,17 @@ public static class Rollout
 
         var apiDone = input.Api.IsDone(target);
         var failedTier = input.Api.HasFailed(target) ? "api" : apiDone && input.Web.HasFailed(target) ? "web" : null;
-        if (failedTier is null && now - startedAt > input.Deadline)
+        if (failedTier is null && now - started > input.Deadline)
         {
             failedTier = apiDone ? "web" : "api";
         }
 
         if (failedTier is not null)
         {
-            var outcome = input.AutoRollback ? "RolledBack" : "Failed";
+            var outcome = input.AutoRollback ? RolloutOutcome.RolledBack : RolloutOutcome.Failed;
             var message = $"rollout of {Short(target)} failed in the {failedTier} tier (progress deadline exceeded)"
                 + (input.AutoRollback ? $"; rolled back to {Short(serving)}" : "; automatic rollback is off");
-            Record(history, target, startedAt, now, outcome, message);
+            Record(history, target, started, now, outcome, message);
             events.Add(new PlannedEvent("Warning", input.AutoRollback ? "RolloutRolledBack" : "RolloutFailed", message));
             var api = input.AutoRollback ? serving : input.Api.Image ?? target;
             var web = input.AutoRollback ? serving : input.Web.Image ?? serving;
@@ -127,38 +130,40 @@ public static class Rollout
 
         if (apiDone && input.Web.IsDone(target))
         {
-            Record(history, target, startedAt, now, "Succeeded", "rolled out to both tiers");
+            Record(history, target, started, now, RolloutOutcome.Succeeded, "rolled out to both tiers");
             events.Add(new PlannedEvent("Normal", "RolloutSucceeded", $"{Short(target)} serves on both tiers"));
             return new(target, target, target, null, null, history, RolloutPhase.Steady, "running " + Short(target), null, events);
         }
 
         return apiDone
-            ? new(target, target, serving, target, failed, history, RolloutPhase.RollingOutWeb, $"rolling out {Short(target)}: web tier", startedAt, events)
-            : new(target, input.Web.Image == target ? target : serving, serving, target, failed, history, RolloutPhase.RollingOutApi, $"rolling out {Short(target)}: api tier", startedAt, events);
+            ? new(target, target, serving, target, failed, history, RolloutPhase.RollingOutWeb, $"rolling out {Short(target)}: web tier", started, events)
+            : new(target, input.Web.Image == target ? target : serving, serving, target, failed, history, RolloutPhase.RollingOutApi, $"rolling out {Short(target)}: api tier", started, events);
     }
 
-    private static string FailureMessage(JsonObject? status) =>
-        (status?["history"] as JsonArray)?.OfType<JsonObject>().FirstOrDefault()?["message"]?.GetValue<string>() ?? "rollout failed";
+    private static string FailureMessage(ShopInstanceStatus? status) =>
+        status?.History?.FirstOrDefault()?.Message ?? "rollout failed";
 
-    private static void Record(JsonArray history, string image, DateTimeOffset started, DateTimeOffset finished, string outcome, string message)
+    private static void Record(List<RolloutRecord> history, string image, DateTimeOffset started, DateTimeOffset finished, RolloutOutcome outcome, string message)
     {
-        history.Insert(0, new JsonObject
+        history.Insert(0, new RolloutRecord { Image = image, StartedAt = started, FinishedAt = finished, Outcome = outcome, Message = message });
+        if (history.Count > HistoryLimit)
         {
-            ["image"] = image,
-            ["startedAt"] = started.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
-            ["finishedAt"] = finished.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
-            ["outcome"] = outcome,
-            ["message"] = message,
-        });
-        while (history.Count > HistoryLimit)
-        {
-            history.RemoveAt(history.Count - 1);
+            history.RemoveRange(HistoryLimit, history.Count - HistoryLimit);
         }
     }
 
+    /// <summary>registry/repository@sha256: and the first 12 hex digits: enough to tell digests apart in messages.</summary>
     public static string Short(string image)
     {
+        ArgumentNullException.ThrowIfNull(image);
         var at = image.IndexOf("@sha256:", StringComparison.Ordinal);
         return at < 0 ? image : image[..(at + 8 + Math.Min(12, image.Length - at - 8))];
+    }
+
+    /// <summary>sha256: and 12 hex digits, for the printer column.</summary>
+    public static string? ShortDigest(string? image)
+    {
+        var at = image?.IndexOf("@sha256:", StringComparison.Ordinal) ?? -1;
+        return at < 0 ? null : image![(at + 1)..Math.Min(image!.Length, at + 8 + 12)];
     }
 }
