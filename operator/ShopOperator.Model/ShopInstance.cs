@@ -25,7 +25,7 @@ public sealed record ShopInstance(string Name, string Namespace, string Uid, lon
             meta["name"]!.GetValue<string>(),
             meta["namespace"]?.GetValue<string>() ?? "default",
             meta["uid"]?.GetValue<string>() ?? "",
-            meta["generation"] is JsonValue g && g.TryGetValue<long>(out var generation) ? generation : 0,
+            JsonRead.Long(meta["generation"]) ?? 0,
             spec,
             ReadStatus(shop["status"]));
     }

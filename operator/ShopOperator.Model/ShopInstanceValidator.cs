@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -232,7 +231,7 @@ public static partial class ShopInstanceValidator
                     return;
                 }
 
-                if (schema["maxItems"] is JsonValue maxItems && list.Count > maxItems.GetValue<long>())
+                if (schema["maxItems"] is JsonValue maxItems && list.Count > JsonRead.Long(maxItems))
                 {
                     errors.Add(new(path, $"must have at most {maxItems} items"));
                 }
@@ -259,8 +258,8 @@ public static partial class ShopInstanceValidator
                     return;
                 }
 
-                var min = schema["minimum"]?.GetValue<long>();
-                var max = schema["maximum"]?.GetValue<long>();
+                var min = JsonRead.Long(schema["minimum"]);
+                var max = JsonRead.Long(schema["maximum"]);
                 if (number < min || number > max)
                 {
                     errors.Add(new(path, max is null ? $"must be at least {min}" : $"must be between {min} and {max}"));
@@ -292,7 +291,7 @@ public static partial class ShopInstanceValidator
             return;
         }
 
-        if (schema["maxLength"] is JsonValue maxLength && text.Length > maxLength.GetValue<long>())
+        if (schema["maxLength"] is JsonValue maxLength && text.Length > JsonRead.Long(maxLength))
         {
             errors.Add(new(path, $"must be at most {maxLength} characters"));
             return;
@@ -322,8 +321,7 @@ public static partial class ShopInstanceValidator
 
     private static bool Present(JsonObject o, string key) => o[key] is not null;
 
-    private static double? Number(JsonValue value) =>
-        double.TryParse(value.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : null;
+    private static double? Number(JsonValue value) => JsonRead.Number(value);
 
     [GeneratedRegex("^[a-z]([-a-z0-9]*[a-z0-9])?$")]
     private static partial Regex Dns1035();

@@ -43,7 +43,7 @@ public sealed record TierState(string? Image, int Desired, int Ready, int Update
 
     public TierStatus ToStatus() => new() { DesiredReplicas = Desired, ReadyReplicas = Ready, UpdatedReplicas = Updated };
 
-    private static long? Long(JsonNode? node) => node is JsonValue v && v.TryGetValue<long>(out var l) ? l : null;
+    private static long? Long(JsonNode? node) => JsonRead.Long(node);
 
-    private static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+    private static string? Text(JsonNode? node) => JsonRead.Text(node);
 }
