@@ -18,6 +18,9 @@ internal static class JsonRead
         node is JsonValue v && v.GetValueKind() == JsonValueKind.Number
             && double.TryParse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : null;
 
+    /// <summary>node[key] when node is an object; null otherwise (indexing a JsonValue by name throws).</summary>
+    public static JsonNode? Child(JsonNode? node, string key) => node is JsonObject o ? o[key] : null;
+
     public static string? Text(JsonNode? node) =>
         node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
 }

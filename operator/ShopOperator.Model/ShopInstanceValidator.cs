@@ -34,7 +34,7 @@ public static partial class ShopInstanceValidator
     {
         ArgumentNullException.ThrowIfNull(shop);
         var errors = new List<FieldError>();
-        var name = shop["metadata"]?["name"] is JsonValue n && n.TryGetValue<string>(out var s) ? s : null;
+        var name = JsonRead.Text(JsonRead.Child(shop["metadata"], "name"));
         if (string.IsNullOrEmpty(name))
         {
             errors.Add(new("metadata.name", "required"));
@@ -94,7 +94,7 @@ public static partial class ShopInstanceValidator
 
         foreach (var tier in new[] { "web", "api" })
         {
-            if (spec[tier]?["resources"] is not JsonObject resources)
+            if (JsonRead.Child(spec[tier], "resources") is not JsonObject resources)
             {
                 continue;
             }
@@ -137,8 +137,8 @@ public static partial class ShopInstanceValidator
                 case "matchExpressions" when value is JsonArray expressions:
                     for (var i = 0; i < expressions.Count; i++)
                     {
-                        var op = expressions[i]?["operator"] is JsonValue o && o.TryGetValue<string>(out var os) ? os : null;
-                        if (expressions[i]?["key"] is not JsonValue)
+                        var op = JsonRead.Text(JsonRead.Child(expressions[i], "operator"));
+                        if (JsonRead.Child(expressions[i], "key") is not JsonValue)
                         {
                             errors.Add(new($"{path}.matchExpressions[{i}].key", "required"));
                         }

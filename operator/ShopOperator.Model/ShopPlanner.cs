@@ -36,7 +36,7 @@ public static class ShopPlanner
     {
         ArgumentNullException.ThrowIfNull(request);
         var shopJson = request.Shop;
-        var generation = JsonRead.Long(shopJson["metadata"]?["generation"]) ?? 0;
+        var generation = JsonRead.Long(JsonRead.Child(shopJson["metadata"], "generation")) ?? 0;
         var previous = ShopInstance.ReadStatus(shopJson["status"]);
         var conditions = new ConditionSet(previous?.Conditions, generation, request.Now);
         var status = (previous ?? new ShopInstanceStatus()) with { ObservedGeneration = generation };

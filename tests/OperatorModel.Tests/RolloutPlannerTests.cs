@@ -1,36 +1,23 @@
-using System.Text.Json.Nodes;
-using ShopOperator.Reconcile;
+using ShopOperator.Model;
+using Xunit;
 
-namespace Operator.Tests;
+namespace OperatorModel.Tests;
 
-public sealed class RolloutStateMachineTests
+public sealed class RolloutPlannerTests
 {
-    private const string A = TestKube.DigestA;
-    private const string B = TestKube.DigestB;
-    private const string C = TestKube.DigestC;
+    private const string A = Specs.DigestA;
+    private const string B = Specs.DigestB;
+    private const string C = Specs.DigestC;
     private static readonly DateTimeOffset T0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     private static TierState Tier(string image, int available = 2, bool deadline = false) =>
         new(image, 2, available, available, available, true, deadline, true);
 
-    private static JsonObject Status(string serving, string? rolling = null, string? failed = null)
-    {
-        var status = new JsonObject { ["servingImage"] = serving, ["history"] = new JsonArray() };
-        if (rolling is not null)
-        {
-            status["rolloutImage"] = rolling;
-        }
+    private static ShopInstanceStatus Status(string serving, string? rolling = null, string? failed = null) =>
+        new() { ServingImage = serving, RolloutImage = rolling, FailedImage = failed, History = [] };
 
-        if (failed is not null)
-        {
-            status["failedImage"] = failed;
-        }
-
-        return status;
-    }
-
-    private static RolloutDecision Decide(string target, JsonObject? status, TierState api, TierState web, bool rollback = true, DateTimeOffset? started = null, DateTimeOffset? now = null) =>
-        Rollout.Decide(new RolloutInput(target, rollback, TimeSpan.FromMinutes(10), status, api, web, started, now ?? T0));
+    private static RolloutDecision Decide(string target, ShopInstanceStatus? status, TierState api, TierState web, bool rollback = true, DateTimeOffset? started = null, DateTimeOffset? now = null) =>
+        RolloutPlanner.Decide(new RolloutInput(target, rollback, TimeSpan.FromMinutes(10), status, api, web, started, now ?? T0));
 
     [Fact]
     public void A_new_digest_goes_to_api_only_while_web_keeps_serving()
@@ -61,8 +48,7 @@ public sealed class RolloutStateMachineTests
         Assert.Equal(RolloutPhase.Steady, d.Phase);
         Assert.Equal(B, d.ServingImage);
         Assert.Null(d.RolloutImage);
-        var entry = Assert.IsType<JsonObject>(d.History[0]);
-        Assert.Equal("Succeeded", entry["outcome"]!.GetValue<string>());
+        Assert.Equal(RolloutOutcome.Succeeded, d.History[0].Outcome);
         Assert.Contains(d.Events, e => e.Reason == "RolloutSucceeded");
     }
 
@@ -74,7 +60,7 @@ public sealed class RolloutStateMachineTests
         Assert.Equal((A, A), (d.ApiImage, d.WebImage));
         Assert.Equal(RolloutPhase.Failed, d.Phase);
         Assert.Equal(C, d.FailedImage);
-        Assert.Equal("RolledBack", d.History[0]!["outcome"]!.GetValue<string>());
+        Assert.Equal(RolloutOutcome.RolledBack, d.History[0].Outcome);
         Assert.Contains("api", d.Message, StringComparison.Ordinal);
         Assert.Contains(d.Events, e => e.Type == "Warning");
     }
@@ -101,8 +87,8 @@ public sealed class RolloutStateMachineTests
     {
         var d = Decide(B, Status(A, C), Tier(C, available: 0), Tier(A), started: T0);
 
-        Assert.Equal("Superseded", d.History[0]!["outcome"]!.GetValue<string>());
-        Assert.Equal(C, d.History[0]!["image"]!.GetValue<string>());
+        Assert.Equal(RolloutOutcome.Superseded, d.History[0].Outcome);
+        Assert.Equal(C, d.History[0].Image);
         Assert.Equal(B, d.RolloutImage);
         Assert.Equal((B, A), (d.ApiImage, d.WebImage));
     }
@@ -113,7 +99,7 @@ public sealed class RolloutStateMachineTests
         var d = Decide(C, Status(A, C), Tier(C, available: 0, deadline: true), Tier(A), rollback: false, started: T0);
 
         Assert.Equal((C, A), (d.ApiImage, d.WebImage));
-        Assert.Equal("Failed", d.History[0]!["outcome"]!.GetValue<string>());
+        Assert.Equal(RolloutOutcome.Failed, d.History[0].Outcome);
         var again = Decide(C, Status(A, failed: C), Tier(C, available: 0, deadline: true), Tier(A), rollback: false);
         Assert.Equal((C, A), (again.ApiImage, again.WebImage));
     }
@@ -121,19 +107,12 @@ public sealed class RolloutStateMachineTests
     [Fact]
     public void History_keeps_the_newest_ten()
     {
-        var status = Status(A);
-        var history = new JsonArray();
-        for (var i = 0; i < 10; i++)
-        {
-            history.Add(new JsonObject { ["image"] = $"old{i}", ["outcome"] = "Succeeded" });
-        }
-
-        status["history"] = history;
-        status["rolloutImage"] = B;
+        var history = Enumerable.Range(0, 10).Select(i => new RolloutRecord { Image = $"old{i}", Outcome = RolloutOutcome.Succeeded }).ToList();
+        var status = Status(A, B) with { History = history };
         var d = Decide(B, status, Tier(B), Tier(B), started: T0);
 
         Assert.Equal(10, d.History.Count);
-        Assert.Equal(B, d.History[0]!["image"]!.GetValue<string>());
-        Assert.Equal("old8", d.History[9]!["image"]!.GetValue<string>());
+        Assert.Equal(B, d.History[0].Image);
+        Assert.Equal("old8", d.History[9].Image);
     }
 }

@@ -1,0 +1,60 @@
+using ShopOperator;
+using Xunit;
+
+namespace OperatorModel.Tests;
+
+/// <summary>
+/// The rendered children of every sample in config/samples, compared with golden/&lt;sample&gt;.yaml.
+/// After an intended change to the children, refresh them with
+/// <c>UPDATE_GOLDEN=1 dotnet test tests/OperatorModel.Tests --filter GoldenTests</c> and review the diff.
+/// </summary>
+public sealed class GoldenTests
+{
+    public static TheoryData<string> Samples => new(SampleFiles());
+
+    private static List<string> SampleFiles() =>
+        [.. Directory.EnumerateFiles(Repo.Path("config/samples"), "shopinstance-*.yaml").Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal)];
+
+    [Theory]
+    [MemberData(nameof(Samples))]
+    public void Render_of_each_sample_matches_its_golden_file(string sample)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var exit = Cli.Render(["-f", Repo.Path("config/samples/" + sample)], stdout, stderr);
+        Assert.True(exit == 0, $"render {sample} failed: {stderr}");
+
+        var golden = Path.Combine(Repo.Path("tests/OperatorModel.Tests/golden"), sample);
+        if (Environment.GetEnvironmentVariable("UPDATE_GOLDEN") == "1")
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(golden)!);
+            File.WriteAllText(golden, stdout.ToString());
+        }
+
+        Assert.True(File.Exists(golden), $"{golden} is missing: run with UPDATE_GOLDEN=1 to create it");
+        var expected = File.ReadAllText(golden);
+        Assert.True(
+            expected == stdout.ToString(),
+            $"render of config/samples/{sample} differs from {golden}. If the change is intended: UPDATE_GOLDEN=1 dotnet test tests/OperatorModel.Tests --filter GoldenTests, then review the diff.\n--- rendered:\n{stdout}");
+    }
+
+    [Fact]
+    public void There_are_a_minimal_and_a_full_sample_and_no_kustomization_in_samples()
+    {
+        Assert.Contains("shopinstance-minimal.yaml", SampleFiles());
+        Assert.Contains("shopinstance-full.yaml", SampleFiles());
+
+        // kubectl apply -f config/samples/ would try to apply a kustomization.yaml as an object.
+        Assert.False(File.Exists(Repo.Path("config/samples/kustomization.yaml")));
+    }
+
+    [Fact]
+    public void Applying_the_samples_folder_in_name_order_creates_the_namespace_and_secret_first()
+    {
+        var files = Directory.EnumerateFiles(Repo.Path("config/samples"), "*.yaml").Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ToList();
+        var kinds = files.Select(f => ShopOperator.Kube.JsonYaml.FromYaml(File.ReadAllText(Repo.Path("config/samples/" + f))).Single()["kind"]!.GetValue<string>()).ToList();
+
+        Assert.Equal("Namespace", kinds[0]);
+        Assert.True(kinds.IndexOf("Secret") < kinds.IndexOf("ShopInstance"), string.Join(", ", files));
+    }
+}

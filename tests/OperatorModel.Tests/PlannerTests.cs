@@ -1,0 +1,150 @@
+using System.Text.Json.Nodes;
+using ShopOperator.Model;
+using Xunit;
+
+namespace OperatorModel.Tests;
+
+/// <summary>The status assembly: what a pass writes, and that the rollout's clock survives an operator restart.</summary>
+public sealed class PlannerTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    private static JsonObject Deployment(string image, int replicas = 2, int available = 2, bool deadline = false) => new()
+    {
+        ["metadata"] = new JsonObject { ["generation"] = 3 },
+        ["spec"] = new JsonObject
+        {
+            ["replicas"] = replicas,
+            ["template"] = new JsonObject { ["spec"] = new JsonObject { ["containers"] = new JsonArray(new JsonObject { ["image"] = image }) } },
+        },
+        ["status"] = new JsonObject
+        {
+            ["observedGeneration"] = 3,
+            ["readyReplicas"] = available,
+            ["updatedReplicas"] = replicas,
+            ["availableReplicas"] = available,
+            ["conditions"] = deadline ? new JsonArray(new JsonObject { ["type"] = "Progressing", ["reason"] = "ProgressDeadlineExceeded" }) : new JsonArray(),
+        },
+    };
+
+    private static Plan Pass(JsonObject shop, JsonObject? api, JsonObject? web, DateTimeOffset now)
+    {
+        var plan = ShopPlanner.Plan(new PlanRequest(shop, api, web, null, now));
+        shop["status"] = ShopInstance.StatusToJson(plan.Status);
+        return plan;
+    }
+
+    [Fact]
+    public void The_first_pass_deploys_and_records_when_it_started()
+    {
+        var shop = Specs.Valid();
+        var plan = Pass(shop, null, null, T0);
+
+        Assert.True(plan.InProgress);
+        Assert.Equal(T0, plan.Status.RolloutStartedAt);
+        Assert.Equal("2026-01-01T00:00:00Z", shop["status"]!["rolloutStartedAt"]!.GetValue<string>());
+        var ready = ConditionSet.Find(plan.Status.Conditions, ConditionSet.Ready)!;
+        Assert.Equal((ConditionStatus.False, "Deploying"), (ready.Status, ready.Reason));
+        Assert.Equal(ConditionStatus.True, ConditionSet.Find(plan.Status.Conditions, ConditionSet.Reconciling)!.Status);
+        Assert.Equal("http://shop.example.com", plan.Status.Url);
+        Assert.Equal(1, plan.Status.ObservedGeneration);
+    }
+
+    [Fact]
+    public void A_rollout_deadline_survives_a_restart_because_its_start_is_in_the_status()
+    {
+        var shop = Specs.Valid(image: Specs.DigestB).With("spec.rollout.progressDeadlineSeconds", 600);
+        shop["status"] = ShopInstance.StatusToJson(new ShopInstanceStatus { ServingImage = Specs.DigestA, History = [] });
+
+        // Operator 1 starts the rollout; the api tier never becomes available.
+        var started = Pass(shop, Deployment(Specs.DigestA), Deployment(Specs.DigestA), T0);
+        Assert.Equal(Specs.DigestB, started.Status.RolloutImage);
+        Assert.Equal(T0, started.Status.RolloutStartedAt);
+
+        // Operator 2 (a new process: the planner keeps nothing between calls) sees it 11 minutes later: failed, rolled back.
+        var stored = JsonNode.Parse(shop.ToJsonString())!.AsObject();
+        var later = Pass(stored, Deployment(Specs.DigestB, available: 0), Deployment(Specs.DigestA), T0.AddMinutes(11));
+
+        Assert.Equal(Specs.DigestB, later.Status.FailedImage);
+        Assert.Null(later.Status.RolloutStartedAt);
+        Assert.Equal(RolloutOutcome.RolledBack, later.Status.History![0].Outcome);
+        Assert.Equal(T0, later.Status.History[0].StartedAt);
+        Assert.Equal("RolloutFailed", ConditionSet.Find(later.Status.Conditions, ConditionSet.Stalled)!.Reason);
+        var images = later.Children.Where(c => c["kind"]!.GetValue<string>() == "Deployment").Select(d => d["spec"]!["template"]!["spec"]!["containers"]![0]!["image"]!.GetValue<string>());
+        Assert.All(images, i => Assert.Equal(Specs.DigestA, i));
+    }
+
+    [Fact]
+    public void Within_the_deadline_a_restarted_operator_keeps_waiting()
+    {
+        var shop = Specs.Valid(image: Specs.DigestB);
+        shop["status"] = ShopInstance.StatusToJson(new ShopInstanceStatus { ServingImage = Specs.DigestA, RolloutImage = Specs.DigestB, RolloutStartedAt = T0, History = [] });
+
+        var plan = Pass(shop, Deployment(Specs.DigestB, available: 1), Deployment(Specs.DigestA), T0.AddMinutes(9));
+
+        Assert.Equal(T0, plan.Status.RolloutStartedAt);
+        Assert.Null(plan.Status.FailedImage);
+        Assert.Equal("RollingOutApi", ConditionSet.Find(plan.Status.Conditions, ConditionSet.Reconciling)!.Reason);
+    }
+
+    [Fact]
+    public void A_finished_rollout_is_ready_with_the_short_digest_for_kubectl_and_a_steady_pass_changes_nothing()
+    {
+        var shop = Specs.Valid(image: Specs.DigestB);
+        shop["status"] = ShopInstance.StatusToJson(new ShopInstanceStatus { ServingImage = Specs.DigestA, RolloutImage = Specs.DigestB, RolloutStartedAt = T0, History = [] });
+
+        var done = Pass(shop, Deployment(Specs.DigestB), Deployment(Specs.DigestB), T0.AddMinutes(2));
+        var first = shop["status"]!.DeepClone();
+        var again = Pass(shop, Deployment(Specs.DigestB), Deployment(Specs.DigestB), T0.AddMinutes(30));
+
+        Assert.Equal("sha256:bbbbbbbbbbbb", done.Status.ServingDigest);
+        Assert.Equal(ConditionStatus.True, ConditionSet.Find(done.Status.Conditions, ConditionSet.Ready)!.Status);
+        Assert.Contains(done.Events, e => e.Reason == "RolloutSucceeded");
+        Assert.Empty(again.Events);
+        Assert.True(JsonNode.DeepEquals(first, shop["status"]), "a steady pass must write the same status (no timestamp that moves)");
+    }
+
+    [Fact]
+    public void An_invalid_spec_plans_nothing_and_warns_once_per_generation()
+    {
+        var shop = Specs.Valid().With("spec.image", "ghcr.io/example/shop:latest");
+
+        var first = Pass(shop, null, null, T0);
+        var second = Pass(shop, null, null, T0.AddMinutes(1));
+
+        Assert.True(first.Invalid);
+        Assert.Empty(first.Children);
+        Assert.Single(first.Events);
+        Assert.Empty(second.Events);
+        var ready = ConditionSet.Find(first.Status.Conditions, ConditionSet.Ready)!;
+        Assert.Equal("InvalidSpec", ready.Reason);
+        Assert.StartsWith("spec.image: ", ready.Message, StringComparison.Ordinal);
+        Assert.Contains("pin a digest", ready.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_status_the_operator_did_not_write_is_started_afresh_instead_of_failing()
+    {
+        var shop = Specs.Valid();
+        shop["status"] = new JsonObject { ["conditions"] = "garbage", ["observedGeneration"] = "x" };
+
+        var plan = Pass(shop, null, null, T0);
+
+        Assert.False(plan.Invalid);
+        Assert.Equal(1, plan.Status.ObservedGeneration);
+    }
+
+    [Fact]
+    public void Provision_and_suspend_are_read_from_the_typed_spec()
+    {
+        var shop = Specs.Valid().With("spec.database.connectionSecretRef", null)
+            .With("spec.database.provision", new JsonObject { ["adminSecretRef"] = new JsonObject { ["name"] = "pg-admin" }, ["deletionPolicy"] = "Delete" });
+
+        var request = ShopPlanner.Provision(shop);
+
+        Assert.Equal(new ProvisionRequest("shop-dev", "demo", "pg-admin", "demo-db", true), request);
+        Assert.False(ShopPlanner.IsSuspendedOrInvalid(shop));
+        Assert.True(ShopPlanner.IsSuspendedOrInvalid(shop.With("spec.suspend", true)));
+        Assert.Null(ShopPlanner.Provision(Specs.Valid()));
+    }
+}

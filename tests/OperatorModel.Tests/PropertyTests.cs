@@ -1,0 +1,220 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ShopOperator.Model;
+using Xunit;
+
+namespace OperatorModel.Tests;
+
+/// <summary>Properties every generated spec's children must have: 300 seeded random ShopInstances (the seed is in the failure message).</summary>
+public sealed class PropertyTests
+{
+    private const int Seed = 4_2026;
+    private const int Count = 300;
+
+    private static IEnumerable<(int Index, JsonObject Shop, ShopInstance Typed, IReadOnlyList<JsonObject> Children)> Generated()
+    {
+        var random = new Random(Seed);
+        for (var i = 0; i < Count; i++)
+        {
+            var shop = Specs.Random(random);
+            var errors = ShopInstanceValidator.Validate(shop);
+            Assert.True(errors.Count == 0, $"seed {Seed} #{i}: generated spec rejected: {string.Join("; ", errors)}\n{shop.ToJsonString()}");
+            var typed = ShopInstance.FromJson(shop);
+            yield return (i, shop, typed, DesiredState.Build(typed, typed.Spec.Image, typed.Spec.Image));
+        }
+    }
+
+    [Fact]
+    public void Every_pod_template_passes_the_restricted_pod_security_standard()
+    {
+        foreach (var (i, _, _, children) in Generated())
+        {
+            foreach (var deployment in children.Where(c => Kind(c) == "Deployment"))
+            {
+                var violations = RestrictedViolations(deployment["spec"]!["template"]!["spec"]!.AsObject());
+                Assert.True(violations.Count == 0, $"seed {Seed} #{i} {Name(deployment)}: {string.Join("; ", violations)}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Every_child_is_owned_by_the_shop_and_carries_the_standard_labels()
+    {
+        foreach (var (i, shop, typed, children) in Generated())
+        {
+            Assert.NotEmpty(children);
+            foreach (var child in children)
+            {
+                var where = $"seed {Seed} #{i} {Kind(child)} {Name(child)}";
+                var owner = Assert.Single(child["metadata"]!["ownerReferences"]!.AsArray())!;
+                Assert.True(owner["controller"]!.GetValue<bool>(), where);
+                Assert.True(owner["blockOwnerDeletion"]!.GetValue<bool>(), where);
+                Assert.Equal(("shop.example.com/v1alpha1", "ShopInstance", typed.Name, typed.Uid), (Text(owner["apiVersion"]), Text(owner["kind"]), Text(owner["name"]), Text(owner["uid"])));
+                Assert.Equal(typed.Namespace, Text(child["metadata"]!["namespace"]));
+                var labels = child["metadata"]!["labels"]!.AsObject();
+                Assert.Equal("shop", Text(labels["app.kubernetes.io/name"]));
+                Assert.Equal(typed.Name, Text(labels["app.kubernetes.io/instance"]));
+                Assert.Equal("shop", Text(labels["app.kubernetes.io/part-of"]));
+                Assert.Equal("shop-operator", Text(labels["app.kubernetes.io/managed-by"]));
+                Assert.True(Name(child).Length <= 253 && (Kind(child) != "Service" || Name(child).Length <= 63), where);
+                Assert.True(Text(labels["app.kubernetes.io/instance"])!.Length <= 63, where);
+            }
+
+            // Nothing the user did not ask for: PDBs only with more than one replica, the db Secret only when provisioning.
+            Assert.Equal(
+                new[] { typed.Spec.Web, typed.Spec.Api }.Count(t => (t?.Replicas ?? 2) > 1),
+                children.Count(c => Kind(c) == "PodDisruptionBudget"));
+            Assert.Equal(typed.Spec.Database.Provision is not null, children.Any(c => Name(c) == typed.Name + "-db"));
+            Assert.Equal(children.Count, children.Select(c => Kind(c) + "/" + Name(c)).Distinct().Count());
+            _ = shop;
+        }
+    }
+
+    [Fact]
+    public void Every_image_is_a_digest_and_both_tiers_run_the_same_one_outside_a_rollout()
+    {
+        foreach (var (i, _, typed, children) in Generated())
+        {
+            var images = children.Where(c => Kind(c) == "Deployment")
+                .SelectMany(d => d["spec"]!["template"]!["spec"]!["containers"]!.AsArray().Select(c => Text(c!["image"])!))
+                .ToList();
+            Assert.Equal(2, images.Count);
+            Assert.All(images, image => Assert.Matches(Patterns.DigestImage, image));
+            Assert.True(images.Distinct().Count() == 1 && images[0] == typed.Spec.Image, $"seed {Seed} #{i}: {string.Join(", ", images)}");
+        }
+    }
+
+    [Fact]
+    public void A_planned_steady_shop_runs_spec_image_on_both_tiers()
+    {
+        var random = new Random(Seed + 1);
+        for (var i = 0; i < Count; i++)
+        {
+            var shop = Specs.Random(random);
+            var image = shop["spec"]!["image"]!.GetValue<string>();
+            shop["status"] = new JsonObject { ["servingImage"] = image };
+            var plan = ShopPlanner.Plan(new PlanRequest(shop, null, null, null, DateTimeOffset.UnixEpoch));
+
+            var images = plan.Children.Where(c => Kind(c) == "Deployment").Select(d => Text(d["spec"]!["template"]!["spec"]!["containers"]![0]!["image"])).Distinct().ToList();
+            Assert.Equal([image], images);
+            Assert.Null(plan.Status.RolloutImage);
+        }
+    }
+
+    [Fact]
+    public void Generated_secrets_hold_only_empty_placeholders_in_desired_state()
+    {
+        foreach (var (i, _, _, children) in Generated())
+        {
+            foreach (var secret in children.Where(c => Kind(c) == "Secret"))
+            {
+                Assert.Null(secret["stringData"]);
+                var data = secret["data"]!.AsObject();
+                Assert.NotEmpty(data);
+                Assert.All(data, kv => Assert.True(Text(kv.Value) == "", $"seed {Seed} #{i} {Name(secret)}.{kv.Key} is not an empty placeholder"));
+            }
+        }
+    }
+
+    [Fact]
+    public void Building_twice_gives_the_same_objects()
+    {
+        foreach (var (i, _, typed, children) in Generated().Take(50))
+        {
+            var again = DesiredState.Build(typed, typed.Spec.Image, typed.Spec.Image);
+            Assert.True(children.Zip(again).All(p => JsonNode.DeepEquals(p.First, p.Second)), $"seed {Seed} #{i}");
+        }
+    }
+
+    /// <summary>The Pod Security Standards "restricted" profile (v1.32), for what the operator's pods could set.</summary>
+    internal static List<string> RestrictedViolations(JsonObject pod)
+    {
+        var problems = new List<string>();
+        foreach (var field in new[] { "hostNetwork", "hostPID", "hostIPC" })
+        {
+            if (pod[field]?.GetValue<bool>() == true)
+            {
+                problems.Add(field);
+            }
+        }
+
+        foreach (var volume in pod["volumes"]?.AsArray() ?? [])
+        {
+            var kinds = volume!.AsObject().Select(p => p.Key).Where(k => k != "name").ToList();
+            if (kinds.Any(k => k is not ("emptyDir" or "configMap" or "secret" or "projected" or "downwardAPI" or "persistentVolumeClaim" or "ephemeral" or "csi")))
+            {
+                problems.Add("volume type " + string.Join(",", kinds));
+            }
+        }
+
+        var podContext = pod["securityContext"] as JsonObject;
+        if (Text(podContext?["seccompProfile"]?["type"]) is not ("RuntimeDefault" or "Localhost"))
+        {
+            problems.Add("pod seccompProfile must be RuntimeDefault");
+        }
+
+        foreach (var container in (pod["initContainers"]?.AsArray() ?? []).Concat(pod["containers"]!.AsArray()))
+        {
+            var name = Text(container!["name"]);
+            var context = container["securityContext"] as JsonObject;
+            if (context?["privileged"]?.GetValue<bool>() == true)
+            {
+                problems.Add($"{name}: privileged");
+            }
+
+            if (context?["allowPrivilegeEscalation"]?.GetValue<bool>() != false)
+            {
+                problems.Add($"{name}: allowPrivilegeEscalation must be false");
+            }
+
+            var nonRoot = context?["runAsNonRoot"] ?? podContext?["runAsNonRoot"];
+            if (nonRoot?.GetValue<bool>() != true)
+            {
+                problems.Add($"{name}: runAsNonRoot must be true");
+            }
+
+            if ((context?["runAsUser"] ?? podContext?["runAsUser"])?.GetValue<int>() == 0)
+            {
+                problems.Add($"{name}: runAsUser 0");
+            }
+
+            var drop = context?["capabilities"]?["drop"]?.AsArray().Select(Text).ToList() ?? [];
+            if (!drop.Contains("ALL"))
+            {
+                problems.Add($"{name}: capabilities.drop must contain ALL");
+            }
+
+            var add = context?["capabilities"]?["add"]?.AsArray().Select(Text).ToList() ?? [];
+            if (add.Any(a => a != "NET_BIND_SERVICE"))
+            {
+                problems.Add($"{name}: capabilities.add {string.Join(",", add)}");
+            }
+
+            if (context?["readOnlyRootFilesystem"]?.GetValue<bool>() != true)
+            {
+                problems.Add($"{name}: readOnlyRootFilesystem (the shop writes only /tmp)");
+            }
+
+            if (container["resources"]?["requests"] is null || container["resources"]?["limits"] is null)
+            {
+                problems.Add($"{name}: requests and limits");
+            }
+
+            foreach (var port in container["ports"]?.AsArray() ?? [])
+            {
+                if (port!["hostPort"] is not null)
+                {
+                    problems.Add($"{name}: hostPort");
+                }
+            }
+        }
+
+        return problems;
+    }
+
+    private static string Kind(JsonObject o) => Text(o["kind"])!;
+
+    private static string Name(JsonObject o) => Text(o["metadata"]!["name"])!;
+
+    private static string? Text(JsonNode? node) => node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+}

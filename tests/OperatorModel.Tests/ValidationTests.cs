@@ -1,0 +1,152 @@
+using System.Text.Json.Nodes;
+using ShopOperator.Model;
+using Xunit;
+
+namespace OperatorModel.Tests;
+
+public sealed class ValidationTests
+{
+    public sealed record Case(string Name, Action<JsonObject> Break, string Path, string Message);
+
+    private const string Sha = "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+
+    /// <summary>One bad spec per rule, with the exact error it must produce.</summary>
+    public static IReadOnlyList<Case> Cases { get; } =
+    [
+        new("tag instead of digest", s => s.With("spec.image", "ghcr.io/example/shop:1.4.2"), "spec.image",
+            "'ghcr.io/example/shop:1.4.2' names a tag, not a digest: pin a digest, registry/repository@sha256:<64 hex> (build once, deploy the same digest)"),
+        new("no tag and no digest", s => s.With("spec.image", "ghcr.io/example/shop"), "spec.image",
+            "'ghcr.io/example/shop' is not pinned to a digest: pin a digest, registry/repository@sha256:<64 hex> (build once, deploy the same digest)"),
+        new("short digest", s => s.With("spec.image", "ghcr.io/example/shop@sha256:abc"), "spec.image",
+            "'ghcr.io/example/shop@sha256:abc' has a malformed digest: expected registry/repository@sha256:<64 lower-case hex digits>"),
+        new("no registry", s => s.With("spec.image", "shop@" + Sha), "spec.image",
+            $"'shop@{Sha}' has a malformed digest: expected registry/repository@sha256:<64 lower-case hex digits>"),
+        new("image missing", s => s.With("spec.image", null), "spec.image", "required"),
+        new("image a number", s => s.With("spec.image", 7), "spec.image", "must be a string"),
+        new("host missing", s => s.With("spec.host", null), "spec.host", "required"),
+        new("host upper case", s => s.With("spec.host", "Shop.Example.com"), "spec.host",
+            "'Shop.Example.com' is not a DNS-1123 subdomain (lower-case letters, digits, '-' and '.')"),
+        new("host too long", s => s.With("spec.host", string.Join('.', Enumerable.Repeat(new string('a', 60), 5))), "spec.host", "must be at most 253 characters"),
+        new("tls secret name", s => s.With("spec.tls.secretName", "My_Tls"), "spec.tls.secretName",
+            "'My_Tls' is not a DNS-1123 subdomain (lower-case letters, digits, '-' and '.')"),
+        new("negative rate limit", s => s.With("spec.ingress.rateLimitPerSecond", -1), "spec.ingress.rateLimitPerSecond", "must be between 0 and 100000"),
+        new("rate limit fraction", s => s.With("spec.ingress.rateLimitPerSecond", 2.5), "spec.ingress.rateLimitPerSecond", "must be an integer"),
+        new("too many replicas", s => s.With("spec.web.replicas", 101), "spec.web.replicas", "must be between 0 and 100"),
+        new("negative replicas", s => s.With("spec.api.replicas", -1), "spec.api.replicas", "must be between 0 and 100"),
+        new("replicas a string", s => s.With("spec.api.replicas", "2"), "spec.api.replicas", "must be an integer"),
+        new("typo in a field", s => s.With("spec.web.replica", 2), "spec.web.replica", "unknown field"),
+        new("bad quantity", s => s.With("spec.web.resources.limits", new JsonObject { ["memory"] = "lots" }), "spec.web.resources.limits.memory",
+            "'lots' is not a Kubernetes quantity (e.g. 100m, 1, 256Mi)"),
+        new("quantity a fraction number", s => s.With("spec.api.resources.requests", new JsonObject { ["cpu"] = 0.5 }), "spec.api.resources.requests.cpu", "must be an integer or a string"),
+        new("database missing", s => s.With("spec.database", null), "spec.database", "required"),
+        new("both database modes", s => s.With("spec.database.provision", new JsonObject { ["adminSecretRef"] = new JsonObject { ["name"] = "pg-admin" } }), "spec.database",
+            DatabaseSpec.ExactlyOneMessage),
+        new("no database mode", s => s.With("spec.database.connectionSecretRef", null), "spec.database", DatabaseSpec.ExactlyOneMessage),
+        new("secret ref without name", s => s.With("spec.database.connectionSecretRef", new JsonObject { ["key"] = "url" }), "spec.database.connectionSecretRef.name", "required"),
+        new("secret key with a slash", s => s.With("spec.database.connectionSecretRef.key", "a/b"), "spec.database.connectionSecretRef.key",
+            "'a/b' is not a valid Secret key (letters, digits, '-', '_' and '.')"),
+        new("unknown deletion policy", s => s.With("spec.database.connectionSecretRef", null).With("spec.database.provision", new JsonObject
+            {
+                ["adminSecretRef"] = new JsonObject { ["name"] = "pg-admin" },
+                ["deletionPolicy"] = "Keep",
+            }), "spec.database.provision.deletionPolicy", "'Keep' must be one of Retain, Delete"),
+        new("provision without admin secret", s => s.With("spec.database.connectionSecretRef", null).With("spec.database.provision", new JsonObject()),
+            "spec.database.provision.adminSecretRef", "required"),
+        new("cidr and selector", s => s.With("spec.database.egress", new JsonObject
+            {
+                ["cidr"] = "10.0.0.0/16",
+                ["podSelector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["app"] = "pg" } },
+            }), "spec.database.egress", EgressSpec.CidrOrSelectorsMessage),
+        new("bad cidr", s => s.With("spec.database.egress.cidr", "10.0.0.300/16"), "spec.database.egress.cidr", "'10.0.0.300/16' is not a network in CIDR notation (e.g. 10.0.0.0/16)"),
+        new("selector with a typo", s => s.With("spec.database.egress.podSelector", new JsonObject { ["matchLabel"] = new JsonObject() }),
+            "spec.database.egress.podSelector.matchLabel", "unknown field (a label selector has matchLabels and matchExpressions)"),
+        new("selector label not a string", s => s.With("spec.database.egress.namespaceSelector", new JsonObject { ["matchLabels"] = new JsonObject { ["tier"] = 1 } }),
+            "spec.database.egress.namespaceSelector.matchLabels.tier", "must be a string"),
+        new("selector bad operator", s => s.With("spec.database.egress.podSelector", new JsonObject
+            {
+                ["matchExpressions"] = new JsonArray(new JsonObject { ["key"] = "app", ["operator"] = "Equals" }),
+            }), "spec.database.egress.podSelector.matchExpressions[0].operator", "must be one of In, NotIn, Exists, DoesNotExist"),
+        new("deadline zero", s => s.With("spec.rollout.progressDeadlineSeconds", 0), "spec.rollout.progressDeadlineSeconds", "must be between 1 and 86400"),
+        new("autoRollback a string", s => s.With("spec.rollout.autoRollback", "yes"), "spec.rollout.autoRollback", "must be true or false"),
+        new("suspend a string", s => s.With("spec.suspend", "true"), "spec.suspend", "must be true or false"),
+        new("tls not an object", s => s.With("spec.tls", "on"), "spec.tls", "must be an object"),
+        new("spec missing", s => s.Remove("spec"), "spec", "required"),
+        new("name too long for its Services", s => s.With("metadata.name", new string('a', 60)), "metadata.name",
+            $"'{new string('a', 60)}' must be a DNS-1035 label of at most 59 characters (the shop's Services are named {new string('a', 60)}-web and {new string('a', 60)}-api)"),
+        new("name starting with a digit", s => s.With("metadata.name", "1shop"), "metadata.name",
+            "'1shop' must be a DNS-1035 label of at most 59 characters (the shop's Services are named 1shop-web and 1shop-api)"),
+    ];
+
+    public static TheoryData<string> CaseNames => new(Cases.Select(c => c.Name));
+
+    [Theory]
+    [MemberData(nameof(CaseNames))]
+    public void A_bad_spec_gets_exactly_its_field_and_message(string name)
+    {
+        var c = Cases.Single(x => x.Name == name);
+        var shop = Specs.Valid();
+        c.Break(shop);
+
+        var errors = ShopInstanceValidator.Validate(shop);
+
+        var error = Assert.Single(errors);
+        Assert.Equal(c.Path, error.Path);
+        Assert.Equal(c.Message, error.Message);
+        Assert.Equal($"{c.Path}: {c.Message}", error.ToString());
+    }
+
+    [Fact]
+    public void A_valid_spec_has_no_errors_and_nulls_count_as_absent()
+    {
+        Assert.Empty(ShopInstanceValidator.Validate(Specs.Valid()));
+        var withNulls = Specs.Valid().With("spec.tls", JsonValue.Create((string?)null)).With("spec.suspend", JsonValue.Create((string?)null));
+        withNulls["spec"]!["tls"] = null;
+        withNulls["spec"]!["web"] = null;
+        Assert.Empty(ShopInstanceValidator.Validate(withNulls));
+        Assert.False(ShopInstance.FromJson(withNulls).Spec.Suspend);
+    }
+
+    [Fact]
+    public void Several_errors_are_all_reported_in_field_order()
+    {
+        var shop = Specs.Valid().With("spec.image", "shop:latest").With("spec.web.replicas", 500).With("spec.database.connectionSecretRef", null);
+
+        var errors = ShopInstanceValidator.Validate(shop).Select(e => e.Path).ToList();
+
+        Assert.Equal(["spec.image", "spec.web.replicas", "spec.database"], errors);
+    }
+
+    [Fact]
+    public void Random_corruption_never_throws_and_is_always_reported()
+    {
+        var random = new Random(20261124);
+        JsonNode?[] junk = [null, 0, -5, 1.5, "", "x", true, new JsonArray(1, "a"), new JsonObject { ["q"] = 1 }];
+        string[] paths =
+        [
+            "spec.image", "spec.host", "spec.tls", "spec.tls.secretName", "spec.ingress", "spec.ingress.rateLimitPerSecond", "spec.web",
+            "spec.web.replicas", "spec.api.resources", "spec.api.resources.limits", "spec.database", "spec.database.provision",
+            "spec.database.egress", "spec.database.egress.cidr", "spec.database.egress.podSelector", "spec.rollout", "spec.rollout.autoRollback", "spec.suspend",
+        ];
+        for (var i = 0; i < 300; i++)
+        {
+            var shop = Specs.Random(random);
+            var path = paths[random.Next(paths.Length)];
+            shop.With(path, junk[random.Next(junk.Length)]?.DeepClone());
+
+            var errors = ShopInstanceValidator.Validate(shop);
+            if (errors.Count == 0)
+            {
+                // Accepted: then the typed model and the children must build.
+                var typed = ShopInstance.FromJson(shop);
+                Assert.NotEmpty(DesiredState.Build(typed, typed.Spec.Image, typed.Spec.Image));
+            }
+            else
+            {
+                Assert.All(errors, e => Assert.StartsWith("spec", e.Path, StringComparison.Ordinal));
+                var planned = ShopPlanner.Plan(new PlanRequest(shop, null, null, null, DateTimeOffset.UnixEpoch));
+                Assert.True(planned.Invalid);
+                Assert.Empty(planned.Children);
+            }
+        }
+    }
+}
