@@ -12,8 +12,11 @@ public sealed class GoldenTests
 {
     public static TheoryData<string> Samples => new(SampleFiles());
 
+    /// <summary>Relative to config/samples, including provision/ (which kubectl apply -f config/samples/ does not descend into).</summary>
     private static List<string> SampleFiles() =>
-        [.. Directory.EnumerateFiles(Repo.Path("config/samples"), "shopinstance-*.yaml").Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal)];
+        [.. Directory.EnumerateFiles(Repo.Path("config/samples"), "shopinstance-*.yaml", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(Repo.Path("config/samples"), f).Replace('\\', '/'))
+            .Order(StringComparer.Ordinal)];
 
     [Theory]
     [MemberData(nameof(Samples))]
@@ -24,7 +27,7 @@ public sealed class GoldenTests
         var exit = Cli.Render(["-f", Repo.Path("config/samples/" + sample)], stdout, stderr);
         Assert.True(exit == 0, $"render {sample} failed: {stderr}");
 
-        var golden = Path.Combine(Repo.Path("tests/OperatorModel.Tests/golden"), sample);
+        var golden = Path.Combine(Repo.Path("tests/OperatorModel.Tests/golden"), Path.GetFileName(sample));
         if (Environment.GetEnvironmentVariable("UPDATE_GOLDEN") == "1")
         {
             Directory.CreateDirectory(Path.GetDirectoryName(golden)!);
@@ -43,6 +46,7 @@ public sealed class GoldenTests
     {
         Assert.Contains("shopinstance-minimal.yaml", SampleFiles());
         Assert.Contains("shopinstance-full.yaml", SampleFiles());
+        Assert.Contains("provision/shopinstance-provisioned.yaml", SampleFiles());
 
         // kubectl apply -f config/samples/ would try to apply a kustomization.yaml as an object.
         Assert.False(File.Exists(Repo.Path("config/samples/kustomization.yaml")));
