@@ -60,7 +60,10 @@ public static class RolloutPlanner
 
         if (serving is null)
         {
-            // First deployment: nothing serves yet, so there is nothing to protect or roll back to.
+            // First deployment: nothing serves yet, so there is nothing to protect or roll back to. A spec.image
+            // changed before it finished shows as a live Deployment on another digest: that one starts its own clock.
+            var retargeted = (input.Api.Exists && input.Api.Image != target) || (input.Web.Exists && input.Web.Image != target);
+            input = input with { StartedAt = retargeted ? now : input.StartedAt };
             if (target == failed || input.Api.HasFailed(target) || input.Web.HasFailed(target))
             {
                 var message = $"first deployment of {Short(target)} failed (progress deadline exceeded); nothing to roll back to";

@@ -115,4 +115,15 @@ public sealed class RolloutPlannerTests
         Assert.Equal(B, d.History[0].Image);
         Assert.Equal("old8", d.History[9].Image);
     }
+
+    [Fact]
+    public void A_first_deployment_whose_image_changes_starts_a_new_clock()
+    {
+        var d = Decide(B, null, Tier(A, available: 0), Tier(A, available: 0), started: T0, now: T0.AddMinutes(9));
+
+        Assert.Equal(RolloutPhase.Deploying, d.Phase);
+        Assert.Equal(T0.AddMinutes(9), d.StartedAt);
+        Assert.Equal((B, B), (d.ApiImage, d.WebImage));
+        Assert.Equal(T0, Decide(A, null, Tier(A, available: 0), Tier(A, available: 0), started: T0, now: T0.AddMinutes(9)).StartedAt);
+    }
 }
