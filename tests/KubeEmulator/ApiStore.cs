@@ -721,6 +721,13 @@ internal sealed partial class ApiStore
 
     private JsonObject DeleteObject(ResourceType type, string key, JsonObject current, string policy)
     {
+        if (policy == "Orphan")
+        {
+            // "Garbage Collection", orphan: dependents stay, with the reference to this owner removed
+            // (upstream does it through the "orphan" finalizer before the owner goes).
+            Orphan(Meta(current, "uid")!);
+        }
+
         var finalizers = current["metadata"]?["finalizers"] as JsonArray;
         var dependents = Dependents(Meta(current, "uid")!).ToList();
         var needsForeground = policy == "Foreground" && dependents.Count > 0;
@@ -766,6 +773,26 @@ internal sealed partial class ApiStore
 
         Remove(type, key, current);
         return policy == "Orphan" || type.IsCustom || type.HasStatus ? (JsonObject)current.DeepClone() : Status(200, "Success", "deleted", new JsonObject { ["name"] = Meta(current, "name"), ["kind"] = type.Plural, ["uid"] = Meta(current, "uid") });
+    }
+
+    private void Orphan(string ownerUid)
+    {
+        foreach (var (depType, depKey, dep) in Dependents(ownerUid))
+        {
+            var next = (JsonObject)dep.DeepClone();
+            var refs = (JsonArray)next["metadata"]!["ownerReferences"]!;
+            foreach (var reference in refs.Where(r => r?["uid"]?.GetValue<string>() == ownerUid).ToList())
+            {
+                refs.Remove(reference);
+            }
+
+            if (refs.Count == 0)
+            {
+                next["metadata"]!.AsObject().Remove("ownerReferences");
+            }
+
+            Store(depType, depKey, next, "MODIFIED");
+        }
     }
 
     private void EmptyNamespace(string ns)
