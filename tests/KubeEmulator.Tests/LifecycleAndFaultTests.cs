@@ -224,6 +224,53 @@ public sealed class LifecycleAndFaultTests : IAsyncLifetime
         Assert.Equal(["ADDED sel-web", "DELETED sel-web"], events);
     }
 
+    [Fact]
+    public async Task FieldSelectors_Events_by_involvedObject_and_type_as_kubectl_describe_lists_them()
+    {
+        // The Event registry's field labels (involvedObject.*, reason, type, source, ...): kubectl describe
+        // lists an object's Events with involvedObject.name/namespace/kind/uid.
+        await _client.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "evs" } });
+        Corev1Event Event(string name, string target, string type) => new()
+        {
+            Metadata = new V1ObjectMeta { Name = name },
+            InvolvedObject = new V1ObjectReference { Kind = "ShopInstance", Name = target, NamespaceProperty = "evs", Uid = target + "-uid" },
+            Type = type,
+            Reason = "RolloutStarted",
+            Message = "m",
+        };
+        await _client.CoreV1.CreateNamespacedEventAsync(Event("e1", "demo", "Normal"), "evs");
+        await _client.CoreV1.CreateNamespacedEventAsync(Event("e2", "demo", "Warning"), "evs");
+        await _client.CoreV1.CreateNamespacedEventAsync(Event("e3", "other", "Warning"), "evs");
+
+        var forDemo = await _client.CoreV1.ListNamespacedEventAsync("evs", fieldSelector: "involvedObject.name=demo,involvedObject.namespace=evs,involvedObject.kind=ShopInstance,involvedObject.uid=demo-uid");
+        var warnings = await _client.CoreV1.ListNamespacedEventAsync("evs", fieldSelector: "type=Warning");
+        var notDemo = await _client.CoreV1.ListNamespacedEventAsync("evs", fieldSelector: "involvedObject.name!=demo");
+
+        Assert.Equal(["e1", "e2"], forDemo.Items.Select(e => e.Metadata.Name));
+        Assert.Equal(["e2", "e3"], warnings.Items.Select(e => e.Metadata.Name));
+        Assert.Equal(["e3"], notDemo.Items.Select(e => e.Metadata.Name));
+        var e = await Assert.ThrowsAsync<HttpOperationException>(() => _client.ListNamespacedConfigMapAsync("evs", fieldSelector: "type=Warning"));
+        Assert.Equal(HttpStatusCode.BadRequest, e.Response.StatusCode);
+    }
+
+    [Fact]
+    public async Task FieldSelectors_A_watch_by_metadata_name_sees_only_that_object()
+    {
+        // kubectl wait watches one object with fieldSelector=metadata.name=<name>.
+        await _client.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "wfs" } });
+        var rv = (await _client.ListNamespacedConfigMapAsync("wfs")).Metadata.ResourceVersion;
+
+        var events = await WatchEventsAsync(
+            $"/api/v1/namespaces/wfs/configmaps?watch=1&resourceVersion={rv}&fieldSelector=metadata.name%3Dmine&timeoutSeconds=2",
+            async () =>
+            {
+                await _client.CreateNamespacedConfigMapAsync(Map("other"), "wfs");
+                await _client.CreateNamespacedConfigMapAsync(Map("mine"), "wfs");
+            });
+
+        Assert.Equal(["ADDED mine"], events);
+    }
+
     private static JsonObject GadgetCrd() => JsonNode.Parse("""
         {
           "apiVersion": "apiextensions.k8s.io/v1",
