@@ -216,14 +216,19 @@ public static class CrdGenerator
         node.Remove("$schema");
         if (node["$ref"] is JsonValue reference)
         {
+            // The referenced schema's keywords first, in its order, then this node's own (description): the
+            // second occurrence of a type reads like the first.
+            var own = node.Where(p => p.Key != "$ref").Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone())).ToList();
             var target = Resolve(root, reference.GetValue<string>());
-            node.Remove("$ref");
+            node.Clear();
             foreach (var (key, value) in target)
             {
-                if (!node.ContainsKey(key))
-                {
-                    node[key] = value?.DeepClone();
-                }
+                node[key] = value?.DeepClone();
+            }
+
+            foreach (var (key, value) in own)
+            {
+                node[key] = value;
             }
         }
 
