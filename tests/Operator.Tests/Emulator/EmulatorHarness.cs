@@ -46,6 +46,10 @@ public sealed class EmulatorHarness : IClusterHarness
 
     private static ResourceKind ConfigMap { get; } = new("", "v1", "configmaps", "ConfigMap");
 
+    public long Counts(string verb, string resource) => _host.RequestCounts.Get(verb, resource);
+
+    public long Counts(string verb, string resource, int status) => _host.RequestCounts.Get(verb, resource, status);
+
     public void FailNext(string verb, string resource, int status, int count) => _host.Faults.FailNext(verb, resource, status, count);
 
     public void CloseWatches() => _host.Faults.CloseAllWatches();
