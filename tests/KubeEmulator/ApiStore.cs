@@ -19,6 +19,7 @@ internal sealed partial class ApiStore
     private readonly Dictionary<string, DateTimeOffset> _rolloutStarts = new(StringComparer.Ordinal);
     private long _resourceVersion = 1;
     private long _oldestKept = 1;
+    private long _clusterIps;
 
     public ApiStore(EmulatorOptions options, TimeProvider time)
     {
@@ -220,6 +221,13 @@ internal sealed partial class ApiStore
     private string Now() => _time.GetUtcNow().UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
 
     private string NextVersion() => (++_resourceVersion).ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The next free address of the service range 10.96.0.0/12, as the Service REST storage allocates it.</summary>
+    private string AllocateClusterIp()
+    {
+        var n = ++_clusterIps;
+        return $"10.96.{(n / 254) % 256}.{(n % 254) + 1}";
+    }
 
     private Route? Parse(string path)
     {
@@ -516,7 +524,8 @@ internal sealed partial class ApiStore
 
     private JsonObject? Validate(ResourceType type, JsonObject obj, JsonObject? old)
     {
-        var errors = new List<(string, string)>();
+        // Defaulting comes before validation, on create and on update alike.
+        var errors = new List<(string, string)>(Defaults.Apply(type, obj, old, AllocateClusterIp));
         if (type.Schema is not null)
         {
             Schema.ApplyAndValidate(type.Schema, obj, errors);
