@@ -531,6 +531,7 @@ internal sealed partial class ApiStore
             Schema.ApplyAndValidate(type.Schema, obj, errors);
         }
 
+        errors.AddRange(Admission.ValidateMetadata(obj));
         errors.AddRange(Admission.ValidateKind(type, obj, old));
         return errors.Count == 0 ? null : Admission.Invalid(type, Meta(obj, "name") ?? "", errors);
     }
