@@ -101,7 +101,9 @@ public sealed class RolloutTests(EmulatorFixture fixture, ITestOutputHelper outp
         Assert.Equal("RolloutFailed", TestKube.ConditionReason(shop, "Stalled"));
         Assert.Equal("True", TestKube.ConditionStatus(shop, "Stalled"));
         Assert.Equal("False", TestKube.ConditionStatus(shop, "Ready"));
+        Assert.Equal("RolloutFailed", TestKube.ConditionReason(shop, "Ready"));
         Assert.Contains("api", TestKube.Condition(shop, "Stalled")!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains(TestKube.DigestC[..(TestKube.DigestC.IndexOf('@', StringComparison.Ordinal) + 20)], TestKube.Condition(shop, "Stalled")!["message"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal(TestKube.DigestC, shop["status"]!["failedImage"]!.GetValue<string>());
         Assert.Equal(TestKube.DigestA, shop["status"]!["servingImage"]!.GetValue<string>());
         await Poll.UntilAsync(async () => await ImagesAsync(kube, ns) == (TestKube.DigestA, TestKube.DigestA) ? new object() : null, TimeSpan.FromSeconds(10), "both tiers back on the good digest");
@@ -179,5 +181,37 @@ public sealed class RolloutTests(EmulatorFixture fixture, ITestOutputHelper outp
 
         await kube.UpdateAsync(ResourceKind.ShopInstance, ns, "demo", s => s["spec"]!["suspend"] = false);
         await WaitForHistoryAsync(kube, ns, TestKube.DigestB, "Succeeded", TimeSpan.FromSeconds(20));
+    }
+
+    [Fact]
+    public async Task Suspend_in_the_middle_of_a_failing_rollout_freezes_it_past_its_deadline()
+    {
+        var (kube, op, ns) = await ReadyShopAsync("ro-freeze");
+        await using var _ = op;
+        await Cluster.SetFailingImagesAsync(TestKube.DigestC);
+
+        await SetImageAsync(kube, ns, TestKube.DigestC);
+        await Poll.UntilAsync(async () => (await ImagesAsync(kube, ns)).Api == TestKube.DigestC ? new object() : null, TimeSpan.FromSeconds(10), "rollout of C started");
+        await kube.UpdateAsync(ResourceKind.ShopInstance, ns, "demo", s => s["spec"]!["suspend"] = true);
+        await kube.WaitForConditionAsync(ns, "demo", "Reconciling", "False", reason: "Suspended");
+
+        // The api Deployment passes its 2 s progress deadline meanwhile; a suspended shop is not rolled back.
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < TimeSpan.FromSeconds(3))
+        {
+            Assert.Equal((TestKube.DigestC, TestKube.DigestA), await ImagesAsync(kube, ns));
+            await Task.Delay(100);
+        }
+
+        var frozen = await kube.GetAsync(ResourceKind.ShopInstance, ns, "demo");
+        Assert.DoesNotContain(History(frozen).OfType<JsonObject>(), h => h["image"]?.GetValue<string>() == TestKube.DigestC);
+        Assert.Equal("ProgressDeadlineExceeded", (await kube.GetAsync(ResourceKind.Deployment, ns, "demo-api"))!["status"]!["conditions"]!.AsArray()
+            .OfType<JsonObject>().Single(c => c["type"]!.GetValue<string>() == "Progressing")["reason"]!.GetValue<string>());
+
+        // Resumed, the rollout is judged as it stands: failed, and rolled back.
+        await kube.UpdateAsync(ResourceKind.ShopInstance, ns, "demo", s => s["spec"]!["suspend"] = false);
+        await WaitForHistoryAsync(kube, ns, TestKube.DigestC, "RolledBack", TimeSpan.FromSeconds(20));
+        await Poll.UntilAsync(async () => await ImagesAsync(kube, ns) == (TestKube.DigestA, TestKube.DigestA) ? new object() : null, TimeSpan.FromSeconds(10), "both tiers back on the good digest");
+        await Cluster.SetFailingImagesAsync();
     }
 }
