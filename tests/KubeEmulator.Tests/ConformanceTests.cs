@@ -208,10 +208,20 @@ public sealed class ConformanceTests : IAsyncLifetime
     [Fact]
     public async Task Admission_Deployment_selector_is_immutable()
     {
-        var d = await _client.CreateNamespacedDeploymentAsync(Deployment("imm", "img:1"), "default");
-        d.Spec.Selector.MatchLabels["app"] = "other";
-        d.Spec.Template.Metadata.Labels["app"] = "other";
-        var e = await Assert.ThrowsAsync<HttpOperationException>(() => _client.ReplaceNamespacedDeploymentAsync(d, "imm", "default"));
+        await _client.CreateNamespacedDeploymentAsync(Deployment("imm", "img:1"), "default");
+
+        // The emulated deployment controller may write status between our read and our update; upstream checks
+        // the resourceVersion precondition before validation, so a stale read is a 409 and we read again.
+        HttpOperationException e;
+        do
+        {
+            var d = await _client.ReadNamespacedDeploymentAsync("imm", "default");
+            d.Spec.Selector.MatchLabels["app"] = "other";
+            d.Spec.Template.Metadata.Labels["app"] = "other";
+            e = await Assert.ThrowsAsync<HttpOperationException>(() => _client.ReplaceNamespacedDeploymentAsync(d, "imm", "default"));
+        }
+        while (e.Response.StatusCode == HttpStatusCode.Conflict);
+
         Assert.Equal((HttpStatusCode)422, e.Response.StatusCode);
         Assert.Contains("spec.selector", e.Response.Content, StringComparison.Ordinal);
     }

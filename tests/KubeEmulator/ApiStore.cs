@@ -367,18 +367,10 @@ internal sealed partial class ApiStore
             return [];
         }
 
-        var fields = new List<(string Field, string Value, bool Equal)>();
-        foreach (var term in (query["fieldSelector"].FirstOrDefault() ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries))
+        var fields = ParseFieldSelector(route.Type, query["fieldSelector"].FirstOrDefault(), out error);
+        if (fields is null)
         {
-            var negate = term.Contains("!=", StringComparison.Ordinal);
-            var parts = term.Split(negate ? "!=" : term.Contains("==", StringComparison.Ordinal) ? "==" : "=", 2);
-            if (parts.Length != 2 || parts[0] is not ("metadata.name" or "metadata.namespace"))
-            {
-                error = Status(400, "BadRequest", $"field label not supported: {parts[0]}");
-                return [];
-            }
-
-            fields.Add((parts[0], parts[1], !negate));
+            return [];
         }
 
         var prefix = $"{route.Type.Collection}|{route.Namespace}|";
@@ -386,8 +378,50 @@ internal sealed partial class ApiStore
             .Where(p => route.Namespace is null ? p.Key.StartsWith(route.Type.Collection + "|", StringComparison.Ordinal) : p.Key.StartsWith(prefix, StringComparison.Ordinal))
             .OrderBy(p => p.Key, StringComparer.Ordinal)
             .Select(p => p.Value)
-            .Where(o => labels.Matches(o) && fields.TrueForAll(f => (Meta(o, f.Field[9..]) == f.Value) == f.Equal))
+            .Where(o => labels.Matches(o) && fields(o))
             .ToList();
+    }
+
+    /// <summary>"field=value", "field==value", "field!=value" terms joined by commas; null (and a 400 Status) for an unsupported field.</summary>
+    private static Func<JsonObject, bool>? ParseFieldSelector(ResourceType type, string? selector, out JsonObject? error)
+    {
+        error = null;
+        var terms = new List<(string Field, string Value, bool Equal)>();
+        foreach (var term in (selector ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var negate = term.Contains("!=", StringComparison.Ordinal);
+            var parts = term.Split(negate ? "!=" : term.Contains("==", StringComparison.Ordinal) ? "==" : "=", 2);
+            if (parts.Length != 2 || !FieldLabelSupported(type, parts[0]))
+            {
+                error = Status(400, "BadRequest", $"field label not supported: {parts[0]}");
+                return null;
+            }
+
+            terms.Add((parts[0], parts[1], !negate));
+        }
+
+        return o => terms.TrueForAll(t => ((FieldValue(o, t.Field) ?? "") == t.Value) == t.Equal);
+    }
+
+    /// <summary>
+    /// Every kind supports metadata.name and metadata.namespace; core/v1 Events also the fields their
+    /// registry declares (kubectl describe lists an object's Events by involvedObject.*).
+    /// </summary>
+    private static bool FieldLabelSupported(ResourceType type, string field) =>
+        field is "metadata.name" or "metadata.namespace"
+        || (type.Plural == "events" && type.Group.Length == 0 && field is "involvedObject.kind" or "involvedObject.namespace" or "involvedObject.name"
+            or "involvedObject.uid" or "involvedObject.apiVersion" or "involvedObject.resourceVersion" or "involvedObject.fieldPath"
+            or "reason" or "reportingComponent" or "source" or "type");
+
+    private static string? FieldValue(JsonObject obj, string field)
+    {
+        JsonNode? node = obj;
+        foreach (var part in (field == "source" ? "source.component" : field).Split('.'))
+        {
+            node = node?[part];
+        }
+
+        return node is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
     }
 
     private static string? Meta(JsonObject obj, string field) => obj["metadata"]?[field]?.GetValue<string>();
@@ -732,6 +766,13 @@ internal sealed partial class ApiStore
 
     private JsonObject DeleteObject(ResourceType type, string key, JsonObject current, string policy)
     {
+        if (policy == "Orphan")
+        {
+            // "Garbage Collection", orphan: dependents stay, with the reference to this owner removed
+            // (upstream does it through the "orphan" finalizer before the owner goes).
+            Orphan(Meta(current, "uid")!);
+        }
+
         var finalizers = current["metadata"]?["finalizers"] as JsonArray;
         var dependents = Dependents(Meta(current, "uid")!).ToList();
         var needsForeground = policy == "Foreground" && dependents.Count > 0;
@@ -777,6 +818,26 @@ internal sealed partial class ApiStore
 
         Remove(type, key, current);
         return policy == "Orphan" || type.IsCustom || type.HasStatus ? (JsonObject)current.DeepClone() : Status(200, "Success", "deleted", new JsonObject { ["name"] = Meta(current, "name"), ["kind"] = type.Plural, ["uid"] = Meta(current, "uid") });
+    }
+
+    private void Orphan(string ownerUid)
+    {
+        foreach (var (depType, depKey, dep) in Dependents(ownerUid))
+        {
+            var next = (JsonObject)dep.DeepClone();
+            var refs = (JsonArray)next["metadata"]!["ownerReferences"]!;
+            foreach (var reference in refs.Where(r => r?["uid"]?.GetValue<string>() == ownerUid).ToList())
+            {
+                refs.Remove(reference);
+            }
+
+            if (refs.Count == 0)
+            {
+                next["metadata"]!.AsObject().Remove("ownerReferences");
+            }
+
+            Store(depType, depKey, next, "MODIFIED");
+        }
     }
 
     private void EmptyNamespace(string ns)
@@ -924,11 +985,11 @@ internal sealed partial class ApiStore
                 continue;
             }
 
-            if (sink.Labels.Matches(obj))
+            if (sink.Matches(obj))
             {
                 sink.Channel.Writer.TryWrite(Line(eventType, copy));
             }
-            else if (old is not null && sink.Labels.Matches(old))
+            else if (old is not null && sink.Matches(old))
             {
                 // As the watch cache does: an object that stops matching the selector is DELETED for that watch.
                 sink.Channel.Writer.TryWrite(Line("DELETED", copy));
@@ -964,11 +1025,21 @@ internal sealed partial class ApiStore
     {
         var query = context.Request.Query;
         var labels = LabelSelector.Parse(query["labelSelector"].FirstOrDefault()) ?? LabelSelector.Everything;
+        var fields = ParseFieldSelector(route.Type, query["fieldSelector"].FirstOrDefault(), out var fieldError) ?? (_ => true);
+        if (fieldError is not null)
+        {
+            context.Response.StatusCode = 400;
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(fieldError.ToJsonString(), context.RequestAborted);
+            return;
+        }
+
+        bool Matches(JsonObject o) => labels.Matches(o) && fields(o);
         var rvText = query["resourceVersion"].FirstOrDefault();
         var timeout = int.TryParse(query["timeoutSeconds"].FirstOrDefault(), CultureInfo.InvariantCulture, out var t) && t > 0 ? t : 1800;
         var bookmarks = query["allowWatchBookmarks"].FirstOrDefault() is "true" or "1";
         var channel = Channel.CreateUnbounded<string>();
-        var sink = new WatchSink(route.Type.Collection, route.Namespace, labels, channel);
+        var sink = new WatchSink(route.Type.Collection, route.Namespace, Matches, channel);
         long sentVersion;
         lock (_gate)
         {
@@ -991,7 +1062,7 @@ internal sealed partial class ApiStore
             else
             {
                 foreach (var e in _history.Where(h => h.ResourceVersion > from && h.Collection == route.Type.Collection
-                    && (route.Namespace is null || Meta(h.Object, "namespace") == route.Namespace) && labels.Matches(h.Object)))
+                    && (route.Namespace is null || Meta(h.Object, "namespace") == route.Namespace) && Matches(h.Object)))
                 {
                     channel.Writer.TryWrite(Line(e.Type, e.Object));
                 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
+using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using k8s;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -148,4 +149,4 @@ public sealed class RequestCounts
     }
 }
 
-internal sealed record WatchSink(string Collection, string? Namespace, LabelSelector Labels, Channel<string> Channel);
+internal sealed record WatchSink(string Collection, string? Namespace, Func<JsonObject, bool> Matches, Channel<string> Channel);

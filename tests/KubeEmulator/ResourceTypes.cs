@@ -26,9 +26,13 @@ internal sealed record ResourceType(
         new("", "v1", "configmaps", "ConfigMap", true, false, ["cm"]),
         new("", "v1", "services", "Service", true, true, ["svc"]),
         new("", "v1", "serviceaccounts", "ServiceAccount", true, false, ["sa"]),
-        new("", "v1", "events", "Event", true, false, ["ev"]),
+        new("", "v1", "events", "Event", true, false, ["ev"], PrinterColumns: Columns(
+            ("Last Seen", "string", ".lastTimestamp"), ("Type", "string", ".type"), ("Reason", "string", ".reason"),
+            ("Object", "string", ".involvedObject.name"), ("Message", "string", ".message"))),
         new("", "v1", "pods", "Pod", true, true, ["po"]),
-        new("apps", "v1", "deployments", "Deployment", true, true, ["deploy"]),
+        new("apps", "v1", "deployments", "Deployment", true, true, ["deploy"], PrinterColumns: Columns(
+            ("Ready", "integer", ".status.readyReplicas"), ("Up-to-date", "integer", ".status.updatedReplicas"),
+            ("Available", "integer", ".status.availableReplicas"))),
         new("networking.k8s.io", "v1", "ingresses", "Ingress", true, true, ["ing"]),
         new("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", true, false, ["netpol"]),
         new("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", true, true, ["pdb"]),
@@ -36,4 +40,8 @@ internal sealed record ResourceType(
         new("events.k8s.io", "v1", "events", "Event", true, false, ["ev"]),
         new("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false, true, ["crd", "crds"]),
     ];
+
+    /// <summary>The columns kubectl shows for a built-in kind (a subset of the server's own table printers).</summary>
+    private static JsonArray Columns(params (string Name, string Type, string JsonPath)[] columns) =>
+        [.. columns.Select(c => (JsonNode?)new JsonObject { ["name"] = c.Name, ["type"] = c.Type, ["jsonPath"] = c.JsonPath })];
 }

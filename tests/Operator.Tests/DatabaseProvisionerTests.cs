@@ -1,16 +1,20 @@
 using System.Net;
 using System.Net.Sockets;
 using Npgsql;
+using ShopOperator.Database;
 using ShopOperator.Reconcile;
 using Testing.Postgres;
 
 namespace Operator.Tests;
 
-/// <summary>The operator's Npgsql provisioner against a real PostgreSQL (the shared fixture).</summary>
+/// <summary>
+/// The reconciler's adapter over ShopOperator.Database against a real PostgreSQL (the shared fixture): the SQL
+/// itself is covered by tests/OperatorDatabase.Tests; here, what the reconciler relies on.
+/// </summary>
 [Collection(PostgresFixture.Collection)]
 public sealed class DatabaseProvisionerTests(PostgresFixture fixture)
 {
-    private readonly DatabaseProvisioner _provisioner = new();
+    private readonly ShopOperator.Reconcile.DatabaseProvisioner _provisioner = new();
 
     private Dictionary<string, string> Admin(string? password = null, int? port = null) => new()
     {
@@ -76,7 +80,7 @@ public sealed class DatabaseProvisionerTests(PostgresFixture fixture)
 
         await using var admin = new NpgsqlConnection(fixture.Server.AdminConnectionString);
         await admin.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT count(*) FROM pg_roles WHERE rolname = $1", admin) { Parameters = { new() { Value = DatabaseProvisioner.Identifier("shop-test", name) } } };
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM pg_roles WHERE rolname = $1", admin) { Parameters = { new() { Value = DatabaseNames.For("shop-test", name).Role } } };
         Assert.Equal(0L, await command.ExecuteScalarAsync());
         Assert.False(await CanConnectAsync(outcome.ConnectionString!));
     }
@@ -106,13 +110,41 @@ public sealed class DatabaseProvisionerTests(PostgresFixture fixture)
     }
 
     [Theory]
-    [InlineData("shop-dev", "demo", "shop_shop_dev_demo")]
-    [InlineData("A\"; DROP", "x'y", "shop_a___drop_x_y")]
-    public void Identifiers_are_safe_and_bounded(string ns, string name, string expected)
+    [InlineData("host")]
+    [InlineData("username")]
+    [InlineData("password")]
+    public async Task An_admin_Secret_without_a_required_key_is_InvalidAdminSecret(string missing)
     {
-        Assert.Equal(expected, DatabaseProvisioner.Identifier(ns, name));
-        var longId = DatabaseProvisioner.Identifier(new string('n', 63), new string('m', 63));
-        Assert.Equal(63, longId.Length);
-        Assert.NotEqual(longId, DatabaseProvisioner.Identifier(new string('n', 63), new string('m', 62)));
+        var admin = Admin();
+        admin.Remove(missing);
+
+        var outcome = await _provisioner.EnsureAsync(Request("invalid"), admin, SecretValues.NewPassword(), CancellationToken.None);
+
+        Assert.False(outcome.Ready);
+        Assert.Equal(ProvisionReasons.InvalidAdminSecret, outcome.Reason);
+        Assert.Contains(missing, outcome.Message, StringComparison.Ordinal);
+        Assert.Contains("pg-admin", outcome.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_drop_that_cannot_reach_the_server_throws_so_the_finalizer_stays()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var closedPort = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+
+        var e = await Assert.ThrowsAsync<DatabaseCleanupException>(() => _provisioner.DropAsync(Request("gone"), Admin(port: closedPort), CancellationToken.None));
+
+        Assert.Contains(ProvisionReasons.ServerUnreachable, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Generated_passwords_are_long_random_and_safe_in_a_connection_string()
+    {
+        var passwords = Enumerable.Range(0, 50).Select(_ => SecretValues.NewPassword()).ToList();
+
+        Assert.Equal(passwords.Count, passwords.Distinct(StringComparer.Ordinal).Count());
+        Assert.All(passwords, p => Assert.Matches("^[A-Za-z0-9_-]{43}$", p));
     }
 }

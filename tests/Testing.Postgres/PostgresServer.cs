@@ -217,14 +217,17 @@ public sealed class PostgresServer : IAsyncDisposable
                 $"-p {Port} -k {_root} -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
                 "start"], ct);
 
-        public Task StopAsync(CancellationToken ct) =>
-            RunPgAsync("pg_ctl", ["-D", _dataDir, "-w", "-m", "immediate", "stop"], ct);
+        // "fast" writes a checkpoint: with synchronous_commit=off an "immediate" stop can lose the last
+        // commits, so a suspended server would come back without data a test just wrote. Disposal throws
+        // the cluster away, so it need not wait for that.
+        public Task StopAsync(CancellationToken ct, bool keepData = true) =>
+            RunPgAsync("pg_ctl", ["-D", _dataDir, "-w", "-m", keepData ? "fast" : "immediate", "stop"], ct);
 
         public async ValueTask DisposeAsync()
         {
             try
             {
-                await StopAsync(CancellationToken.None);
+                await StopAsync(CancellationToken.None, keepData: false);
             }
             catch (InvalidOperationException)
             {

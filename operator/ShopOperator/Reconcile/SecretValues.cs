@@ -8,10 +8,6 @@ public static class SecretValues
     /// <summary>32 random bytes, base64: the web tier's data-protection key.</summary>
     public static string NewKey() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
-    /// <summary>A password of URL- and connection-string-safe characters (no quoting needed), 32 chars ≈ 190 bits.</summary>
-    public static string NewPassword()
-    {
-        const string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-        return RandomNumberGenerator.GetString(alphabet, 32);
-    }
+    /// <summary>The shop role's password: URL- and connection-string-safe, 256 bits (see ShopOperator.Database).</summary>
+    public static string NewPassword() => ShopOperator.Database.PasswordGenerator.Generate();
 }

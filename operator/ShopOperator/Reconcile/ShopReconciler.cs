@@ -72,6 +72,10 @@ public sealed class ShopReconciler : IReconciler
             return ReconcileResult.Done;
         }
 
+        // Whether this pass took the role's password from an existing database Secret: if that Secret is deleted
+        // while we provision, it must not be recreated with the old password (deleting it asks for a new one);
+        // the delete event brings the next pass, which generates one.
+        var databaseSecretSeen = request is not null && Cache.Get(ResourceKind.Secret, ns, request.SecretName) is not null;
         var database = request is null || _model.IsSuspendedOrInvalid(shop) ? null : await EnsureDatabaseAsync(shop, request, ct);
         var plan = _model.Plan(new PlanInputs(
             shop,
@@ -87,7 +91,8 @@ public sealed class ShopReconciler : IReconciler
             var applier = new ChildApplier(_api, Cache, _memo);
             foreach (var (kind, desired) in plan.Children)
             {
-                if (kind == ResourceKind.Secret && request is not null && database is not { Ready: true, ConnectionString: not null }
+                if (kind == ResourceKind.Secret && request is not null
+                    && (database is not { Ready: true, ConnectionString: not null } || databaseSecretSeen)
                     && desired["metadata"]!["name"]!.GetValue<string>() == request.SecretName
                     && Cache.Get(kind, ns, request.SecretName) is null)
                 {

@@ -112,7 +112,7 @@ public sealed class DatabaseControllerTests(EmulatorFixture fixture, ITestOutput
             async () => await kube.TryGetAsync(ResourceKind.Secret, ns, "demo-db") is { } s && FromB64(s["data"]!["password"]) != first ? s : null,
             what: "secret recreated with a new password");
         Assert.Equal(FromB64(second["data"]!["password"]), db.Passwords.Last());
-        Assert.Equal(32, db.Passwords.Last().Length);
+        Assert.Equal(43, db.Passwords.Last().Length); // PasswordGenerator: 32 random bytes, unpadded base64url
     }
 
     [Fact]
