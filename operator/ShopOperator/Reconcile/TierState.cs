@@ -4,7 +4,8 @@ namespace ShopOperator.Reconcile;
 
 /// <summary>
 /// A tier's progress read from its Deployment's own status, by the rule kubectl rollout status, Argo CD
-/// and kstatus share: observedGeneration caught up, updated = replicas = desired, available = updated;
+/// and kstatus share: observedGeneration caught up, updated = replicas = desired (kubectl: "old replicas are
+/// pending termination" while status.replicas > updatedReplicas, and old pods then still count as available), available = updated;
 /// failed on the Progressing condition's ProgressDeadlineExceeded.
 /// </summary>
 public sealed record TierState(string? Image, int Desired, int Ready, int Updated, int Available, bool CaughtUp, bool DeadlineExceeded, bool Exists)
@@ -30,12 +31,18 @@ public sealed record TierState(string? Image, int Desired, int Ready, int Update
             Int(status, "availableReplicas"),
             observed >= generation,
             deadline,
-            true);
+            true)
+        {
+            Replicas = Int(status, "replicas"),
+        };
     }
+
+    /// <summary>status.replicas: pods of every ReplicaSet, so more than <see cref="Updated"/> while old ones still run.</summary>
+    public int Replicas { get; init; }
 
     /// <summary>Runs <paramref name="image"/> on every desired replica, all available.</summary>
     public bool IsDone(string image) =>
-        Exists && Image == image && CaughtUp && Updated == Desired && Available >= Updated && Ready >= Desired && !DeadlineExceeded;
+        Exists && Image == image && CaughtUp && Updated == Desired && Replicas <= Updated && Available >= Updated && Ready >= Desired && !DeadlineExceeded;
 
     public bool HasFailed(string image) => Exists && Image == image && CaughtUp && DeadlineExceeded;
 

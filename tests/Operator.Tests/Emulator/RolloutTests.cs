@@ -43,6 +43,16 @@ public sealed class RolloutTests(EmulatorFixture fixture, ITestOutputHelper outp
             timeout,
             $"history entry {outcome} for {image}");
 
+    /// <summary>The rule of kubectl rollout status: generation observed, updated = replicas = desired, available = updated.</summary>
+    private static bool RolledOut(JsonObject? deployment, string image, int desired)
+    {
+        var status = deployment?["status"];
+        int Count(string field) => status?[field]?.GetValue<int>() ?? 0;
+        return TestKube.ContainerImage(deployment) == image
+            && status?["observedGeneration"]?.GetValue<long>() == deployment!["metadata"]!["generation"]!.GetValue<long>()
+            && Count("updatedReplicas") == desired && Count("replicas") == desired && Count("availableReplicas") == desired;
+    }
+
     [Fact]
     public async Task A_new_digest_rolls_out_api_first_then_web_and_is_recorded()
     {
@@ -55,18 +65,21 @@ public sealed class RolloutTests(EmulatorFixture fixture, ITestOutputHelper outp
         var webBeforeApiDone = false;
         JsonObject? shop = null;
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        string? apiSeenWhenWebMoved = null;
         while (DateTime.UtcNow < deadline)
         {
-            var api = await kube.GetAsync(ResourceKind.Deployment, ns, "demo-api");
+            // web first, then api: the api tier's done state lasts, so an api read after web moved must show it done.
             var web = await kube.GetAsync(ResourceKind.Deployment, ns, "demo-web");
+            var api = await kube.GetAsync(ResourceKind.Deployment, ns, "demo-api");
             if (TestKube.ContainerImage(api) == TestKube.DigestB && TestKube.ContainerImage(web) == TestKube.DigestA)
             {
                 sawApiFirst = true;
             }
 
-            if (TestKube.ContainerImage(web) == TestKube.DigestB && api!["status"]?["availableReplicas"]?.GetValue<int>() is not 2)
+            if (TestKube.ContainerImage(web) == TestKube.DigestB && !RolledOut(api, TestKube.DigestB, 2))
             {
                 webBeforeApiDone = true;
+                apiSeenWhenWebMoved ??= api!["status"]?.ToJsonString();
             }
 
             shop = await kube.GetAsync(ResourceKind.ShopInstance, ns, "demo");
@@ -80,7 +93,7 @@ public sealed class RolloutTests(EmulatorFixture fixture, ITestOutputHelper outp
 
         output.WriteLine($"digest change → rollout recorded in status: {started.ElapsedMilliseconds} ms");
         Assert.True(sawApiFirst, "api tier moved to the new digest while web still ran the old one");
-        Assert.False(webBeforeApiDone, "web moved before every api replica was available");
+        Assert.False(webBeforeApiDone, "web moved before every api replica ran the new digest and was available (old ones gone); api status then: " + apiSeenWhenWebMoved);
         Assert.Equal(TestKube.DigestB, shop!["status"]!["servingImage"]!.GetValue<string>());
         Assert.Null(shop["status"]?["rolloutImage"]);
         Assert.Equal("True", TestKube.ConditionStatus(shop, "Ready"));
