@@ -85,7 +85,11 @@ public sealed class MetadataAndSchemaTests : IAsyncLifetime
     {
         JsonObject Owner(string name, bool controller, string? uid = "0b8f0e0a-0000-0000-0000-000000000001") => new()
         {
-            ["apiVersion"] = "v1", ["kind"] = "ConfigMap", ["name"] = name, ["uid"] = uid, ["controller"] = controller,
+            ["apiVersion"] = "v1",
+            ["kind"] = "ConfigMap",
+            ["name"] = name,
+            ["uid"] = uid,
+            ["controller"] = controller,
         };
 
         var (twoControllers, status) = await PostAsync("/api/v1/namespaces/default/configmaps", ConfigMap("owned", new JsonObject { ["ownerReferences"] = new JsonArray(Owner("a", true), Owner("b", true)) }));
@@ -115,7 +119,10 @@ public sealed class MetadataAndSchemaTests : IAsyncLifetime
 
     private static JsonObject Gadget(string name, JsonObject spec) => new()
     {
-        ["apiVersion"] = "test.example.com/v1", ["kind"] = "Gadget", ["metadata"] = new JsonObject { ["name"] = name }, ["spec"] = spec,
+        ["apiVersion"] = "test.example.com/v1",
+        ["kind"] = "Gadget",
+        ["metadata"] = new JsonObject { ["name"] = name },
+        ["spec"] = spec,
     };
 
     [Fact]

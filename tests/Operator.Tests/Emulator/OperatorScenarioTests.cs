@@ -293,8 +293,8 @@ public sealed class OperatorScenarioTests(EmulatorFixture fixture, ITestOutputHe
         Cluster.FailNext("watch", "shopinstances", 503, failedWatches);
         Cluster.CloseWatches();
         await Poll.UntilAsync(() => Cluster.Counts("watch", "shopinstances", 503) >= 1, TimeSpan.FromSeconds(10), "the shopinstances watch is down");
+        Cluster.CompactHistory(); // before the change, so the watch gets 410 however late it comes back
         await kube.UpdateAsync(ResourceKind.ShopInstance, ns, "demo", s => s["spec"]!["api"]!["replicas"] = 3);
-        Cluster.CompactHistory();
         await Poll.UntilAsync(
             async () => (await kube.GetAsync(ResourceKind.Deployment, ns, "demo-api"))!["spec"]!["replicas"]!.GetValue<int>() == 3 ? new object() : null,
             TimeSpan.FromSeconds(15),
