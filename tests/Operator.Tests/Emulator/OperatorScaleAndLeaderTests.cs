@@ -110,7 +110,8 @@ public sealed class OperatorScaleAndLeaderTests(EmulatorFixture fixture, ITestOu
                 return list.Items.Count(s => TestKube.ConditionStatus(s, "Ready") == "True") == count ? list : null;
             },
             TimeSpan.FromSeconds(120),
-            $"{count} shops Ready");
+            $"{count} shops Ready",
+            interval: TimeSpan.FromMilliseconds(200)); // listing 200 shops is work for the emulator too: do not slow down what is measured
         var converged = watch.Elapsed;
         var rss = op.ResidentBytes;
         var metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
