@@ -282,9 +282,16 @@ public sealed class OperatorScenarioTests(EmulatorFixture fixture, ITestOutputHe
         await kube.CreateAsync(TestKube.Shop(ns, "demo"));
         await kube.WaitForConditionAsync(ns, "demo", "Ready", "True");
 
+        // Streams that just end (an API server restart, a proxy): every informer watches again from where it was,
+        // without a relist, and a change made meanwhile still arrives.
+        var plurals = op.Controller.Cache.Informers.Select(i => i.Kind.Plural).Distinct().ToList();
+        long Sum(string verb) => plurals.Sum(p => Cluster.Counts(verb, p));
+        var (watchesBefore, listsBeforeClose) = (Sum("watch"), Sum("list"));
         Cluster.CloseWatches();
         await kube.DeleteAsync(ResourceKind.Service, ns, "demo-api");
         await Poll.UntilAsync(async () => await kube.TryGetAsync(ResourceKind.Service, ns, "demo-api"), TimeSpan.FromSeconds(10), "service restored after dropped watches");
+        await Poll.UntilAsync(() => Sum("watch") >= watchesBefore + plurals.Count, TimeSpan.FromSeconds(10), "every informer watching again");
+        Assert.Equal(listsBeforeClose, Sum("list"));
 
         // A change made while no watch is open, from a resourceVersion the server no longer keeps: the watch that
         // finally comes back gets 410 Gone and only a relist can show the change.
