@@ -182,6 +182,15 @@ public sealed class OperatorScenarioTests(EmulatorFixture fixture, ITestOutputHe
         var ingress = await kube.GetAsync(ResourceKind.Ingress, ns, "demo");
         Assert.Equal("payments", ingress!["metadata"]!["labels"]!["team.example.com/owner"]!.GetValue<string>());
         Assert.Equal("someone", ingress["metadata"]!["annotations"]!["cert-manager.io/issued-by"]!.GetValue<string>());
+
+        // The repaired objects came back from the server with its defaults and the other tools' fields: the next
+        // pass still finds nothing to write.
+        await kube.WaitForConditionAsync(ns, "demo", "Ready", "True");
+        await WaitQuietAsync(op);
+        var (writesBefore, reconcilesBefore) = (Cluster.WriteRequests, ReconcileCount(op));
+        op.Controller.EnqueueAll();
+        await Poll.UntilAsync(() => ReconcileCount(op) > reconcilesBefore, what: "resync after the repairs");
+        Assert.Equal(writesBefore, Cluster.WriteRequests);
         Assert.Equal(keyBefore, (await kube.GetAsync(ResourceKind.Secret, ns, "demo-web-keys"))!["data"]!.ToJsonString());
     }
 
