@@ -16,9 +16,11 @@ internal sealed partial class ApiStore
     private readonly LinkedList<WatchEvent> _history = new();
     private readonly HashSet<WatchSink> _watchers = [];
     private readonly List<ResourceType> _types = [.. ResourceType.BuiltIn];
-    private readonly Dictionary<string, DateTimeOffset> _rolloutStarts = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DeploymentPods> _deploymentPods = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _deploymentRuns = new(StringComparer.Ordinal);
     private long _resourceVersion = 1;
     private long _oldestKept = 1;
+    private long _clusterIps;
 
     public ApiStore(EmulatorOptions options, TimeProvider time)
     {
@@ -220,6 +222,13 @@ internal sealed partial class ApiStore
     private string Now() => _time.GetUtcNow().UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
 
     private string NextVersion() => (++_resourceVersion).ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The next free address of the service range 10.96.0.0/12, as the Service REST storage allocates it.</summary>
+    private string AllocateClusterIp()
+    {
+        var n = ++_clusterIps;
+        return $"10.96.{(n / 254) % 256}.{(n % 254) + 1}";
+    }
 
     private Route? Parse(string path)
     {
@@ -550,12 +559,14 @@ internal sealed partial class ApiStore
 
     private JsonObject? Validate(ResourceType type, JsonObject obj, JsonObject? old)
     {
-        var errors = new List<(string, string)>();
+        // Defaulting comes before validation, on create and on update alike.
+        var errors = new List<(string, string)>(Defaults.Apply(type, obj, old, AllocateClusterIp));
         if (type.Schema is not null)
         {
             Schema.ApplyAndValidate(type.Schema, obj, errors);
         }
 
+        errors.AddRange(Admission.ValidateMetadata(obj));
         errors.AddRange(Admission.ValidateKind(type, obj, old));
         return errors.Count == 0 ? null : Admission.Invalid(type, Meta(obj, "name") ?? "", errors);
     }
@@ -910,6 +921,10 @@ internal sealed partial class ApiStore
             return;
         }
 
+        // Its ReplicaSets and pods go with a Deployment: one created again under the same name starts from none.
+        _deploymentPods.Remove(key);
+        _deploymentRuns.Remove(key);
+
         var deleted = (JsonObject)obj.DeepClone();
         deleted["metadata"]!["resourceVersion"] = NextVersion();
         Publish(type, "DELETED", deleted, null);
@@ -1126,23 +1141,26 @@ internal sealed partial class ApiStore
         {
             var key = Key(type, Meta(obj, "namespace"), Meta(obj, "name")!);
             var generation = obj["metadata"]!["generation"]!.GetValue<long>();
-            if (obj["status"]?["observedGeneration"]?.GetValue<long>() != generation)
+            if (obj["status"]?["observedGeneration"]?.GetValue<long>() != generation && _deploymentRuns.GetValueOrDefault(key) != generation)
             {
-                _rolloutStarts[key + "|" + generation] = _time.GetUtcNow();
-                _ = RunDeploymentControllerAsync(type, key, generation);
+                // One controller run per generation: a metadata-only write before its first sync starts no second one.
+                _deploymentRuns[key] = generation;
+                _ = RunDeploymentControllerAsync(type, key, generation, _time.GetUtcNow());
             }
         }
     }
 
-    /// <summary>The deployment controller: status follows the spec after a delay; failing images never become available.</summary>
-    private async Task RunDeploymentControllerAsync(ResourceType type, string key, long generation)
+    /// <summary>
+    /// The deployment controller: every <see cref="EmulatorOptions.DeploymentControllerDelay"/> one rolling-update
+    /// step, until the new pods are all available or, with a failing image, the progress deadline has passed.
+    /// </summary>
+    private async Task RunDeploymentControllerAsync(ResourceType type, string key, long generation, DateTimeOffset started)
     {
         try
         {
-            await Task.Delay(_options.DeploymentControllerDelay, _time, _stop.Token);
             while (!_stop.IsCancellationRequested)
             {
-                bool done;
+                await Task.Delay(_options.DeploymentControllerDelay, _time, _stop.Token);
                 lock (_gate)
                 {
                     if (!_objects.TryGetValue(key, out var current) || current["metadata"]!["generation"]!.GetValue<long>() != generation)
@@ -1150,24 +1168,28 @@ internal sealed partial class ApiStore
                         return;
                     }
 
-                    var started = _rolloutStarts.GetValueOrDefault(key + "|" + generation, _time.GetUtcNow());
-                    var (status, finished) = DeploymentController.Status(current, FailingImages(), started, _time.GetUtcNow(), Now());
+                    var template = current["spec"]?["template"]?.ToJsonString() ?? "";
+                    var desired = current["spec"]?["replicas"]?.GetValue<int>() ?? 1;
+                    var images = (current["spec"]?["template"]?["spec"]?["containers"] as JsonArray ?? []).Select(c => c?["image"]?.GetValue<string>() ?? "");
+                    var failing = FailingImages();
+                    var pods = DeploymentController.Step(DeploymentPods.For(_deploymentPods.GetValueOrDefault(key), template), desired, images.Any(failing.Contains));
+                    _deploymentPods[key] = pods;
+                    var complete = DeploymentController.IsComplete(pods, desired);
+                    var deadline = TimeSpan.FromSeconds(current["spec"]?["progressDeadlineSeconds"]?.GetValue<int>() ?? 600);
+                    var exceeded = !complete && _time.GetUtcNow() - started >= deadline;
                     var next = (JsonObject)current.DeepClone();
-                    next["status"] = status;
+                    next["status"] = DeploymentController.Status(current, pods, exceeded, Now());
                     if (!JsonNode.DeepEquals(next["status"], current["status"]))
                     {
                         Store(type, key, next, "MODIFIED");
                     }
 
-                    done = finished;
+                    if (complete || exceeded)
+                    {
+                        _deploymentRuns.Remove(key);
+                        return;
+                    }
                 }
-
-                if (done)
-                {
-                    return;
-                }
-
-                await Task.Delay(TimeSpan.FromMilliseconds(100), _time, _stop.Token);
             }
         }
         catch (OperationCanceledException)

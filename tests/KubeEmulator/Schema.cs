@@ -144,6 +144,7 @@ internal static class Schema
                     }
                 }
 
+                ListType(schema, a, path, errors);
                 if (schema["maxItems"]?.GetValue<long>() is { } maxItems && a.Count > maxItems)
                 {
                     errors.Add((path, $"Too many: {a.Count}: must have at most {maxItems} items"));
@@ -171,6 +172,11 @@ internal static class Schema
                 if (schema["minLength"]?.GetValue<long>() is { } minLength && s.Length < minLength)
                 {
                     errors.Add((path, $"Invalid value: \"{s}\": {path} in body should be at least {minLength} chars long"));
+                }
+
+                if (schema["format"]?.GetValue<string>() is { } format && !Formats.IsValid(format, s))
+                {
+                    errors.Add((path, $"Invalid value: \"{s}\": {path} in body must be of type {format}: \"{s}\""));
                 }
 
                 if (schema["pattern"]?.GetValue<string>() is { } pattern && !Regex.IsMatch(s, pattern, RegexOptions.None, TimeSpan.FromSeconds(1)))
@@ -213,6 +219,33 @@ internal static class Schema
         if (schema["enum"] is JsonArray allowed && !allowed.Any(e => JsonNode.DeepEquals(e, value)))
         {
             errors.Add((path, $"Unsupported value: {value.ToJsonString()}: supported values: {string.Join(", ", allowed.Select(e => e!.ToJsonString()))}"));
+        }
+    }
+
+    /// <summary>
+    /// "x-kubernetes-list-type": a set holds no item twice, a map no two items with the same values of its
+    /// x-kubernetes-list-map-keys; either way a duplicate is "Duplicate value" on the item's path.
+    /// </summary>
+    private static void ListType(JsonObject schema, JsonArray items, string path, List<(string, string)> errors)
+    {
+        var listType = schema["x-kubernetes-list-type"]?.GetValue<string>();
+        if (listType is not ("set" or "map"))
+        {
+            return;
+        }
+
+        var keys = (schema["x-kubernetes-list-map-keys"] as JsonArray)?.Select(k => k!.GetValue<string>()).ToList() ?? [];
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < items.Count; i++)
+        {
+            var item = items[i];
+            var identity = listType == "set" || item is not JsonObject o
+                ? item?.ToJsonString() ?? "null"
+                : new JsonObject([.. keys.Select(k => KeyValuePair.Create(k, o[k]?.DeepClone()))]).ToJsonString();
+            if (!seen.Add(identity))
+            {
+                errors.Add(($"{path}[{i}]", $"Duplicate value: {identity}"));
+            }
         }
     }
 

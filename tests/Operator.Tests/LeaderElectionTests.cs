@@ -1,14 +1,42 @@
 using System.Diagnostics;
+using k8s;
+using KubeEmulator;
 using Microsoft.Extensions.Logging.Abstractions;
 using ShopOperator.Runtime;
 
 namespace Operator.Tests;
 
-/// <summary>KubernetesClient's LeaderElector as we use it: one leader, takeover, release, and the lost-lease path.</summary>
-public sealed class LeaderElectionTests(Xunit.Abstractions.ITestOutputHelper output)
+/// <summary>
+/// KubernetesClient's LeaderElector as we use it, against the emulator's Lease (each test its own emulator, so
+/// injected faults stay in the test): one leader, takeover, release, and the lost-lease path.
+/// </summary>
+public sealed class LeaderElectionTests(Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
 {
+    private const string LeaseNamespace = "kube-system";
+
+    private EmulatorHost? _emulator;
+
+    private EmulatorHost Emulator => _emulator ?? throw new InvalidOperationException("emulator not started");
+
+    public async Task InitializeAsync() => _emulator = await EmulatorHost.StartAsync(new EmulatorOptions(), CancellationToken.None);
+
+    public async Task DisposeAsync()
+    {
+        if (_emulator is not null)
+        {
+            await _emulator.DisposeAsync();
+        }
+    }
+
     private static LeaderElectionOptions Options(string identity, bool release = true) =>
-        new("ops", "shop-operator", identity, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(200), release);
+        new(LeaseNamespace, "shop-operator", identity, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(200), release);
+
+    private async Task<string?> HolderAsync()
+    {
+        using var client = new Kubernetes(Emulator.ClientConfiguration);
+        var lease = await client.CoordinationV1.ReadNamespacedLeaseAsync("shop-operator", LeaseNamespace);
+        return lease.Spec?.HolderIdentity;
+    }
 
     private sealed class Candidate : IAsyncDisposable
     {
@@ -16,10 +44,13 @@ public sealed class LeaderElectionTests(Xunit.Abstractions.ITestOutputHelper out
         private readonly Task _run;
         private int _working;
 
-        public Candidate(LeaseServer server, string identity, bool release = true)
+        private readonly Kubernetes _client;
+
+        public Candidate(EmulatorHost server, string identity, bool release = true)
         {
             Metrics = new OperatorMetrics(Prometheus.Metrics.NewCustomRegistry());
-            Election = new LeaderElection(server.Client(), Options(identity, release), Metrics, NullLogger.Instance);
+            _client = new Kubernetes(server.ClientConfiguration);
+            Election = new LeaderElection(_client, Options(identity, release), Metrics, NullLogger.Instance);
             _run = Election.RunAsync(
                 async ct =>
                 {
@@ -56,13 +87,14 @@ public sealed class LeaderElectionTests(Xunit.Abstractions.ITestOutputHelper out
             }
 
             _stop.Dispose();
+            _client.Dispose();
         }
     }
 
     [Fact]
     public async Task One_candidate_leads_and_the_other_takes_over_after_a_graceful_stop()
     {
-        await using var server = await LeaseServer.StartAsync();
+        var server = Emulator;
         await using var a = new Candidate(server, "a");
         await Poll.UntilAsync(() => a.Working, what: "a leads");
         await using var b = new Candidate(server, "b");
@@ -76,14 +108,14 @@ public sealed class LeaderElectionTests(Xunit.Abstractions.ITestOutputHelper out
             await Task.Delay(50);
         }
 
-        Assert.Equal("a", server.Holder);
+        Assert.Equal("a", await HolderAsync());
         var stopped = Stopwatch.StartNew();
         await a.StopAsync();
         Assert.False(a.Working);
-        Assert.Equal("", server.Holder); // released, not left to expire
+        Assert.Equal("", await HolderAsync()); // released, not left to expire
         await Poll.UntilAsync(() => b.Working, TimeSpan.FromSeconds(5), "b takes over");
         output.WriteLine($"takeover after graceful stop: {stopped.ElapsedMilliseconds} ms (lease duration 2000 ms)");
-        Assert.Equal("b", server.Holder);
+        Assert.Equal("b", await HolderAsync());
         Assert.Equal(1, b.Metrics.LeaderStatus.WithLabels("shop-operator").Value);
         Assert.Equal(0, a.Metrics.LeaderStatus.WithLabels("shop-operator").Value);
     }
@@ -91,33 +123,35 @@ public sealed class LeaderElectionTests(Xunit.Abstractions.ITestOutputHelper out
     [Fact]
     public async Task A_leader_that_cannot_renew_stops_working_before_another_can_acquire()
     {
-        await using var server = await LeaseServer.StartAsync();
+        var server = Emulator;
         await using var a = new Candidate(server, "a");
         await Poll.UntilAsync(() => a.Working, what: "a leads");
 
-        server.Unavailable = true;
+        // An outage of the Lease endpoint: the elector's every attempt starts with a get, so 25 failed gets at one
+        // attempt per 200 ms keep it down for about 5 s, longer than the lease, then the server answers again.
+        server.Faults.FailNext("get", "leases", 503, 25);
         var outage = Stopwatch.StartNew();
         await Poll.UntilAsync(() => !a.Working, TimeSpan.FromSeconds(6), "a gives up after the renew deadline");
         output.WriteLine($"leader stopped working {outage.ElapsedMilliseconds} ms into the outage (renew deadline 1000 ms, retry 200 ms, lease 2000 ms)");
         Assert.True(outage.Elapsed < TimeSpan.FromSeconds(2), "stopped too late: another replica could already lead");
 
-        server.Unavailable = false;
-        await Poll.UntilAsync(() => a.Working, TimeSpan.FromSeconds(8), "a leads again once the server is back");
+        await Poll.UntilAsync(() => a.Working, TimeSpan.FromSeconds(15), "a leads again once the server is back");
+        Assert.Equal(25, server.RequestCounts.Get("get", "leases", 503));
     }
 
     [Fact]
     public async Task A_leader_that_dies_without_releasing_is_replaced_within_the_lease_duration()
     {
-        await using var server = await LeaseServer.StartAsync();
+        var server = Emulator;
         await using var a = new Candidate(server, "a", release: false);
         await Poll.UntilAsync(() => a.Working, what: "a leads");
         await using var b = new Candidate(server, "b");
-        await Poll.UntilAsync(() => server.Holder == "a" && b.Election.IsLeader == false, what: "b is standby");
+        await Poll.UntilAsync(async () => await HolderAsync() == "a" && !b.Election.IsLeader ? new object() : null, what: "b is standby");
         await Task.Delay(500); // let b observe a few renewals, as a running standby does
 
         var stopped = Stopwatch.StartNew();
         await a.StopAsync(); // like a crash: no release, the lease must expire
-        Assert.Equal("a", server.Holder);
+        Assert.Equal("a", await HolderAsync());
         await Poll.UntilAsync(() => b.Working, TimeSpan.FromSeconds(6), "b takes over");
         output.WriteLine($"takeover after a crash: {stopped.ElapsedMilliseconds} ms (lease duration 2000 ms, retry 200 ms)");
         Assert.True(stopped.Elapsed < TimeSpan.FromSeconds(2) + TimeSpan.FromMilliseconds(800), "standby waited longer than the lease time");

@@ -17,7 +17,7 @@ public static class Poll
         }
     }
 
-    public static async Task<T> UntilAsync<T>(Func<Task<T?>> probe, TimeSpan? timeout = null, string? what = null)
+    public static async Task<T> UntilAsync<T>(Func<Task<T?>> probe, TimeSpan? timeout = null, string? what = null, TimeSpan? interval = null)
         where T : class
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
@@ -33,7 +33,7 @@ public static class Poll
                 throw new TimeoutException("timed out waiting for " + (what ?? "condition"));
             }
 
-            await Task.Delay(20);
+            await Task.Delay(interval ?? TimeSpan.FromMilliseconds(20));
         }
     }
 }

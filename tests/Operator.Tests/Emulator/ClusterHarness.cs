@@ -13,6 +13,12 @@ public interface IClusterHarness : IAsyncDisposable
     /// <summary>All requests the emulator answered (reads and writes, watches included).</summary>
     long AllRequests { get; }
 
+    /// <summary>Requests answered with this verb on this resource (plural, or plural/subresource), any outcome.</summary>
+    long Counts(string verb, string resource);
+
+    /// <summary>Requests answered with this verb on this resource and this HTTP status.</summary>
+    long Counts(string verb, string resource, int status);
+
     /// <summary>The next <paramref name="count"/> requests with this verb on this resource (plural) answer <paramref name="status"/>.</summary>
     void FailNext(string verb, string resource, int status, int count);
 

@@ -46,6 +46,16 @@ public sealed class OperatorScenarioTests(EmulatorFixture fixture, ITestOutputHe
             Assert.Equal("demo", child["metadata"]!["labels"]!["app.kubernetes.io/instance"]!.GetValue<string>());
         }
 
+        // Ready=True only once the emulated deployment controller reports both tiers caught up and available.
+        foreach (var tier in new[] { "web", "api" })
+        {
+            var deployment = await kube.GetAsync(ResourceKind.Deployment, ns, "demo-" + tier);
+            Assert.Equal(deployment!["metadata"]!["generation"]!.GetValue<long>(), deployment["status"]!["observedGeneration"]!.GetValue<long>());
+            Assert.Equal(2, deployment["status"]!["availableReplicas"]!.GetValue<int>());
+            Assert.Equal(2, deployment["status"]!["updatedReplicas"]!.GetValue<int>());
+            Assert.Equal(2, shop["status"]![tier]!["readyReplicas"]!.GetValue<int>());
+        }
+
         Assert.Equal(shop["metadata"]!["generation"]!.GetValue<long>(), shop["status"]!["observedGeneration"]!.GetValue<long>());
         Assert.Equal(TestKube.DigestA, shop["status"]!["servingImage"]!.GetValue<string>());
         Assert.Equal("True", TestKube.ConditionStatus(shop, "Ready"));
@@ -115,8 +125,19 @@ public sealed class OperatorScenarioTests(EmulatorFixture fixture, ITestOutputHe
             d["metadata"]!["annotations"] ??= new JsonObject();
             d["metadata"]!["annotations"]!["other-tool.example.com/note"] = "keep me";
         });
-        await kube.UpdateAsync(ResourceKind.Service, ns, "demo-web", s => s["spec"]!["ports"]![0]!["port"] = 8081);
-        await kube.UpdateAsync(ResourceKind.Ingress, ns, "demo", i => i["metadata"]!["labels"]!.AsObject().Remove("app.kubernetes.io/instance"));
+        await kube.UpdateAsync(ResourceKind.Service, ns, "demo-web", s =>
+        {
+            s["spec"]!["ports"]![0]!["port"] = 8081;
+            s["metadata"]!["annotations"] ??= new JsonObject();
+            s["metadata"]!["annotations"]!["other-tool.example.com/note"] = "keep me";
+        });
+        await kube.UpdateAsync(ResourceKind.Ingress, ns, "demo", i =>
+        {
+            i["metadata"]!["labels"]!.AsObject().Remove("app.kubernetes.io/instance");
+            i["metadata"]!["labels"]!["team.example.com/owner"] = "payments";
+            i["metadata"]!["annotations"] ??= new JsonObject();
+            i["metadata"]!["annotations"]!["cert-manager.io/issued-by"] = "someone";
+        });
         await kube.UpdateAsync(ResourceKind.NetworkPolicy, ns, "demo-default-deny", p => p["spec"]!["policyTypes"] = new JsonArray("Ingress"));
         await kube.UpdateAsync(ResourceKind.ServiceAccount, ns, "demo-web", s => s["automountServiceAccountToken"] = true);
         await kube.UpdateAsync(ResourceKind.PodDisruptionBudget, ns, "demo-api", p => p["metadata"]!["labels"]!["app.kubernetes.io/managed-by"] = "someone-else");
@@ -153,8 +174,23 @@ public sealed class OperatorScenarioTests(EmulatorFixture fixture, ITestOutputHe
             throw new TimeoutException(e.Message + ": still drifted: " + string.Join(", ", pending), e);
         }
 
+        // Fields the operator does not own (annotations and labels of other tools) are left alone.
         var deployment = await kube.GetAsync(ResourceKind.Deployment, ns, "demo-api");
         Assert.Equal("keep me", deployment!["metadata"]!["annotations"]!["other-tool.example.com/note"]!.GetValue<string>());
+        var service = await kube.GetAsync(ResourceKind.Service, ns, "demo-web");
+        Assert.Equal("keep me", service!["metadata"]!["annotations"]!["other-tool.example.com/note"]!.GetValue<string>());
+        var ingress = await kube.GetAsync(ResourceKind.Ingress, ns, "demo");
+        Assert.Equal("payments", ingress!["metadata"]!["labels"]!["team.example.com/owner"]!.GetValue<string>());
+        Assert.Equal("someone", ingress["metadata"]!["annotations"]!["cert-manager.io/issued-by"]!.GetValue<string>());
+
+        // The repaired objects came back from the server with its defaults and the other tools' fields: the next
+        // pass still finds nothing to write.
+        await kube.WaitForConditionAsync(ns, "demo", "Ready", "True");
+        await WaitQuietAsync(op);
+        var (writesBefore, reconcilesBefore) = (Cluster.WriteRequests, ReconcileCount(op));
+        op.Controller.EnqueueAll();
+        await Poll.UntilAsync(() => ReconcileCount(op) > reconcilesBefore, what: "resync after the repairs");
+        Assert.Equal(writesBefore, Cluster.WriteRequests);
         Assert.Equal(keyBefore, (await kube.GetAsync(ResourceKind.Secret, ns, "demo-web-keys"))!["data"]!.ToJsonString());
     }
 
@@ -185,16 +221,37 @@ public sealed class OperatorScenarioTests(EmulatorFixture fixture, ITestOutputHe
     }
 
     [Fact]
+    public async Task A_tag_instead_of_a_digest_is_rejected_by_the_CRD_schema_with_422()
+    {
+        var ns = $"tag-{Guid.NewGuid().ToString("N")[..6]}";
+        var kube = new TestKube(new k8s.Kubernetes(Cluster.Config));
+        await kube.CreateNamespaceAsync(ns);
+
+        var e = await Assert.ThrowsAsync<KubeApiException>(() => kube.CreateAsync(TestKube.Shop(ns, "bad", image: "ghcr.io/example/shop:latest")));
+
+        // The schema's pattern carries the rule, so the API server refuses the object before any operator sees it.
+        Assert.Equal((System.Net.HttpStatusCode)422, e.StatusCode);
+        Assert.Equal("Invalid", e.Reason);
+        Assert.Contains("spec.image", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_invalid_spec_reports_InvalidSpec_and_creates_nothing()
     {
         var (kube, op, ns) = await StartAsync("invalid");
         await using var _ = op;
-        var bad = TestKube.Shop(ns, "bad", image: "ghcr.io/example/shop:latest");
+
+        // "Exactly one of connectionSecretRef and provision" is a CEL rule (x-kubernetes-validations) the emulator,
+        // like a server without CEL, stores without evaluating: the operator checks it and says so in status.
+        var bad = TestKube.Shop(ns, "bad");
+        bad["spec"]!["database"]!["provision"] = new JsonObject { ["adminSecretRef"] = new JsonObject { ["name"] = "pg-admin" } };
         await kube.CreateAsync(bad);
 
         var shop = await kube.WaitForConditionAsync(ns, "bad", "Ready", "False", reason: "InvalidSpec");
         Assert.Equal("True", TestKube.ConditionStatus(shop, "Stalled"));
-        Assert.Contains("digest", TestKube.Condition(shop, "Ready")!["message"]!.GetValue<string>(), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("InvalidSpec", TestKube.ConditionReason(shop, "Stalled"));
+        Assert.Contains("exactly one of connectionSecretRef and provision", TestKube.Condition(shop, "Ready")!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(shop["metadata"]!["generation"]!.GetValue<long>(), shop["status"]!["observedGeneration"]!.GetValue<long>());
         foreach (var (kind, suffix) in TestKube.Children)
         {
             Assert.Null(await kube.TryGetAsync(kind, ns, "bad" + suffix));
@@ -202,6 +259,11 @@ public sealed class OperatorScenarioTests(EmulatorFixture fixture, ITestOutputHe
 
         var events = await kube.Api.ListAsync(ResourceKind.Event, ns, null, CancellationToken.None);
         Assert.Contains(events.Items, e => e["reason"]?.GetValue<string>() == "InvalidSpec" && e["type"]?.GetValue<string>() == "Warning");
+
+        // Fixing the spec is all it takes.
+        await kube.UpdateAsync(ResourceKind.ShopInstance, ns, "bad", s => s["spec"]!["database"]!.AsObject().Remove("provision"));
+        await kube.WaitForConditionAsync(ns, "bad", "Ready", "True");
+        Assert.Equal("False", TestKube.ConditionStatus(await kube.GetAsync(ResourceKind.ShopInstance, ns, "bad"), "Stalled"));
     }
 
     [Fact]
@@ -229,19 +291,37 @@ public sealed class OperatorScenarioTests(EmulatorFixture fixture, ITestOutputHe
         await kube.CreateAsync(TestKube.Shop(ns, "demo"));
         await kube.WaitForConditionAsync(ns, "demo", "Ready", "True");
 
+        // Streams that just end (an API server restart, a proxy): every informer watches again from where it was,
+        // without a relist, and a change made meanwhile still arrives.
+        var plurals = op.Controller.Cache.Informers.Select(i => i.Kind.Plural).Distinct().ToList();
+        long Sum(string verb) => plurals.Sum(p => Cluster.Counts(verb, p));
+        var (watchesBefore, listsBeforeClose) = (Sum("watch"), Sum("list"));
         Cluster.CloseWatches();
         await kube.DeleteAsync(ResourceKind.Service, ns, "demo-api");
         await Poll.UntilAsync(async () => await kube.TryGetAsync(ResourceKind.Service, ns, "demo-api"), TimeSpan.FromSeconds(10), "service restored after dropped watches");
+        await Poll.UntilAsync(() => Sum("watch") >= watchesBefore + plurals.Count, TimeSpan.FromSeconds(10), "every informer watching again");
+        Assert.Equal(listsBeforeClose, Sum("list"));
 
-        var listsBefore = op.Controller.Cache.Informers.Sum(i => i.ListCount);
-        await kube.UpdateAsync(ResourceKind.ShopInstance, ns, "demo", s => s["spec"]!["api"]!["replicas"] = 3);
-        Cluster.CompactHistory();
+        // A change made while no watch is open, from a resourceVersion the server no longer keeps: the watch that
+        // finally comes back gets 410 Gone and only a relist can show the change.
+        var listsBefore = Cluster.Counts("list", "shopinstances");
+        const int failedWatches = 8; // at 20, 40, 80, 160, 320, 500, 500, 500 ms backoff: the watch stays down for about 2 s
+        Cluster.FailNext("watch", "shopinstances", 503, failedWatches);
         Cluster.CloseWatches();
-        await Poll.UntilAsync(() => op.Controller.Cache.Informers.Sum(i => i.ListCount) > listsBefore, TimeSpan.FromSeconds(10), "informers relisted after 410");
+        await Poll.UntilAsync(() => Cluster.Counts("watch", "shopinstances", 503) >= 1, TimeSpan.FromSeconds(10), "the shopinstances watch is down");
+        await kube.UpdateAsync(ResourceKind.ShopInstance, ns, "demo", s => s["spec"]!["api"]!["replicas"] = 3);
+
+        // Compacting after the change expires the informer's last resourceVersion (a watch from the newest one would
+        // still be served, as upstream does).
+        Cluster.CompactHistory();
+        Assert.True(Cluster.Counts("watch", "shopinstances", 503) < failedWatches, "the watch was still down when the history was compacted");
         await Poll.UntilAsync(
             async () => (await kube.GetAsync(ResourceKind.Deployment, ns, "demo-api"))!["spec"]!["replicas"]!.GetValue<int>() == 3 ? new object() : null,
-            TimeSpan.FromSeconds(10),
-            "the change made around the 410 reached the deployment");
+            TimeSpan.FromSeconds(15),
+            "the change made while the watch was down reached the deployment");
+        Assert.Equal(failedWatches, Cluster.Counts("watch", "shopinstances", 503));
+        Assert.True(Cluster.Counts("list", "shopinstances") > listsBefore, "the informer relisted after 410 Gone");
+        await kube.WaitForConditionAsync(ns, "demo", "Ready", "True");
     }
 
     [Fact]

@@ -43,6 +43,16 @@ public sealed class RolloutTests(EmulatorFixture fixture, ITestOutputHelper outp
             timeout,
             $"history entry {outcome} for {image}");
 
+    /// <summary>The rule of kubectl rollout status: generation observed, updated = replicas = desired, available = updated.</summary>
+    private static bool RolledOut(JsonObject? deployment, string image, int desired)
+    {
+        var status = deployment?["status"];
+        int Count(string field) => status?[field]?.GetValue<int>() ?? 0;
+        return TestKube.ContainerImage(deployment) == image
+            && status?["observedGeneration"]?.GetValue<long>() == deployment!["metadata"]!["generation"]!.GetValue<long>()
+            && Count("updatedReplicas") == desired && Count("replicas") == desired && Count("availableReplicas") == desired;
+    }
+
     [Fact]
     public async Task A_new_digest_rolls_out_api_first_then_web_and_is_recorded()
     {
@@ -55,18 +65,21 @@ public sealed class RolloutTests(EmulatorFixture fixture, ITestOutputHelper outp
         var webBeforeApiDone = false;
         JsonObject? shop = null;
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        string? apiSeenWhenWebMoved = null;
         while (DateTime.UtcNow < deadline)
         {
-            var api = await kube.GetAsync(ResourceKind.Deployment, ns, "demo-api");
+            // web first, then api: the api tier's done state lasts, so an api read after web moved must show it done.
             var web = await kube.GetAsync(ResourceKind.Deployment, ns, "demo-web");
+            var api = await kube.GetAsync(ResourceKind.Deployment, ns, "demo-api");
             if (TestKube.ContainerImage(api) == TestKube.DigestB && TestKube.ContainerImage(web) == TestKube.DigestA)
             {
                 sawApiFirst = true;
             }
 
-            if (TestKube.ContainerImage(web) == TestKube.DigestB && api!["status"]?["availableReplicas"]?.GetValue<int>() is not 2)
+            if (TestKube.ContainerImage(web) == TestKube.DigestB && !RolledOut(api, TestKube.DigestB, 2))
             {
                 webBeforeApiDone = true;
+                apiSeenWhenWebMoved ??= api!["status"]?.ToJsonString();
             }
 
             shop = await kube.GetAsync(ResourceKind.ShopInstance, ns, "demo");
@@ -80,7 +93,7 @@ public sealed class RolloutTests(EmulatorFixture fixture, ITestOutputHelper outp
 
         output.WriteLine($"digest change → rollout recorded in status: {started.ElapsedMilliseconds} ms");
         Assert.True(sawApiFirst, "api tier moved to the new digest while web still ran the old one");
-        Assert.False(webBeforeApiDone, "web moved before every api replica was available");
+        Assert.False(webBeforeApiDone, "web moved before every api replica ran the new digest and was available (old ones gone); api status then: " + apiSeenWhenWebMoved);
         Assert.Equal(TestKube.DigestB, shop!["status"]!["servingImage"]!.GetValue<string>());
         Assert.Null(shop["status"]?["rolloutImage"]);
         Assert.Equal("True", TestKube.ConditionStatus(shop, "Ready"));
@@ -101,7 +114,9 @@ public sealed class RolloutTests(EmulatorFixture fixture, ITestOutputHelper outp
         Assert.Equal("RolloutFailed", TestKube.ConditionReason(shop, "Stalled"));
         Assert.Equal("True", TestKube.ConditionStatus(shop, "Stalled"));
         Assert.Equal("False", TestKube.ConditionStatus(shop, "Ready"));
+        Assert.Equal("RolloutFailed", TestKube.ConditionReason(shop, "Ready"));
         Assert.Contains("api", TestKube.Condition(shop, "Stalled")!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains(TestKube.DigestC[..(TestKube.DigestC.IndexOf('@', StringComparison.Ordinal) + 20)], TestKube.Condition(shop, "Stalled")!["message"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal(TestKube.DigestC, shop["status"]!["failedImage"]!.GetValue<string>());
         Assert.Equal(TestKube.DigestA, shop["status"]!["servingImage"]!.GetValue<string>());
         await Poll.UntilAsync(async () => await ImagesAsync(kube, ns) == (TestKube.DigestA, TestKube.DigestA) ? new object() : null, TimeSpan.FromSeconds(10), "both tiers back on the good digest");
@@ -179,5 +194,37 @@ public sealed class RolloutTests(EmulatorFixture fixture, ITestOutputHelper outp
 
         await kube.UpdateAsync(ResourceKind.ShopInstance, ns, "demo", s => s["spec"]!["suspend"] = false);
         await WaitForHistoryAsync(kube, ns, TestKube.DigestB, "Succeeded", TimeSpan.FromSeconds(20));
+    }
+
+    [Fact]
+    public async Task Suspend_in_the_middle_of_a_failing_rollout_freezes_it_past_its_deadline()
+    {
+        var (kube, op, ns) = await ReadyShopAsync("ro-freeze");
+        await using var _ = op;
+        await Cluster.SetFailingImagesAsync(TestKube.DigestC);
+
+        await SetImageAsync(kube, ns, TestKube.DigestC);
+        await Poll.UntilAsync(async () => (await ImagesAsync(kube, ns)).Api == TestKube.DigestC ? new object() : null, TimeSpan.FromSeconds(10), "rollout of C started");
+        await kube.UpdateAsync(ResourceKind.ShopInstance, ns, "demo", s => s["spec"]!["suspend"] = true);
+        await kube.WaitForConditionAsync(ns, "demo", "Reconciling", "False", reason: "Suspended");
+
+        // The api Deployment passes its 2 s progress deadline meanwhile; a suspended shop is not rolled back.
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < TimeSpan.FromSeconds(3))
+        {
+            Assert.Equal((TestKube.DigestC, TestKube.DigestA), await ImagesAsync(kube, ns));
+            await Task.Delay(100);
+        }
+
+        var frozen = await kube.GetAsync(ResourceKind.ShopInstance, ns, "demo");
+        Assert.DoesNotContain(History(frozen).OfType<JsonObject>(), h => h["image"]?.GetValue<string>() == TestKube.DigestC);
+        Assert.Equal("ProgressDeadlineExceeded", (await kube.GetAsync(ResourceKind.Deployment, ns, "demo-api"))!["status"]!["conditions"]!.AsArray()
+            .OfType<JsonObject>().Single(c => c["type"]!.GetValue<string>() == "Progressing")["reason"]!.GetValue<string>());
+
+        // Resumed, the rollout is judged as it stands: failed, and rolled back.
+        await kube.UpdateAsync(ResourceKind.ShopInstance, ns, "demo", s => s["spec"]!["suspend"] = false);
+        await WaitForHistoryAsync(kube, ns, TestKube.DigestC, "RolledBack", TimeSpan.FromSeconds(20));
+        await Poll.UntilAsync(async () => await ImagesAsync(kube, ns) == (TestKube.DigestA, TestKube.DigestA) ? new object() : null, TimeSpan.FromSeconds(10), "both tiers back on the good digest");
+        await Cluster.SetFailingImagesAsync();
     }
 }
