@@ -3,11 +3,14 @@
 --   2. POST /api/orders with that cookie and a unique Idempotency-Key
 -- Requests of a thread's connections interleave and response() does not say which request it answers,
 -- so a response is classified by what it carries: a new cart cookie (step 1) or an order number (step 2).
--- Env: BENCH_PRODUCT_ID (product to buy), BENCH_CART_COOKIE (cookie name, default shop_cart).
+-- Env: BENCH_PRODUCT_IDS (products to buy, one picked at random per shopper), BENCH_CART_COOKIE (default shop_cart).
 
-local product = os.getenv("BENCH_PRODUCT_ID") or "1"
 local cookie_name = os.getenv("BENCH_CART_COOKIE") or "shop_cart"
-local cart_body = '{"productId":' .. product .. ',"quantity":1}'
+-- BENCH_PRODUCT_IDS (comma-separated) spreads shoppers over products, as real traffic does; one id is a hot product.
+local products = {}
+for p in string.gmatch(os.getenv("BENCH_PRODUCT_IDS") or os.getenv("BENCH_PRODUCT_ID") or "1", "[^,]+") do
+  table.insert(products, p)
+end
 local order_body = '{"email":"bench@example.com","name":"Bench Shopper","street":"1 Load Street",' ..
   '"city":"Testville","postalCode":"12345","country":"US","cardNumber":"4242424242424242"}'
 
@@ -38,7 +41,9 @@ function request()
       ["Idempotency-Key"] = string.format("bench-%s-%d-%d", run_tag, id, seq),
     }, order_body)
   end
-  return wrk.format("POST", "/api/cart/items", { ["Content-Type"] = "application/json" }, cart_body)
+  local product = products[math.random(#products)]
+  return wrk.format("POST", "/api/cart/items", { ["Content-Type"] = "application/json" },
+    '{"productId":' .. product .. ',"quantity":1}')
 end
 
 function response(status, headers, body)

@@ -73,6 +73,14 @@ public sealed class OrderStore(NpgsqlDataSource dataSource, TimeProvider time)
             return new PlaceOrderResult.EmptyCart();
         }
 
+        // Drawn before the first stock row is locked: a hot product's row lock then spans only the guarded
+        // updates, one batch and the commit. A failed checkout leaves a gap in the numbers, as sequences do.
+        string orderNumber;
+        await using (var number = new NpgsqlCommand("SELECT 'SO-' || nextval('order_numbers')", conn, tx))
+        {
+            orderNumber = (string)(await number.ExecuteScalarAsync(ct))!;
+        }
+
         var lines = new List<OrderLineDto>(items.Count);
         var currency = CartStore.DefaultCurrency;
         foreach (var (productId, quantity) in items)
@@ -96,7 +104,7 @@ public sealed class OrderStore(NpgsqlDataSource dataSource, TimeProvider time)
 
         var order = new OrderDto(
             CartSession.NewId(),
-            string.Empty,
+            orderNumber,
             lines,
             lines.Sum(l => l.LineTotalMinor),
             currency,
@@ -104,11 +112,6 @@ public sealed class OrderStore(NpgsqlDataSource dataSource, TimeProvider time)
             request.Name,
             cardLast4,
             time.GetUtcNow());
-        await using (var number = new NpgsqlCommand("SELECT 'SO-' || nextval('order_numbers')", conn, tx))
-        {
-            order = order with { Number = (string)(await number.ExecuteScalarAsync(ct))! };
-        }
-
         var json = JsonSerializer.Serialize(order, Json.Options);
         await using var batch = new NpgsqlBatch(conn, tx);
         batch.BatchCommands.Add(new NpgsqlBatchCommand("""
