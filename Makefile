@@ -55,8 +55,8 @@ promote: ## Copy the image digest from one environment to the next: make promote
 dev-cluster: ## Start the Kubernetes API emulator on 127.0.0.1; writes .dev/kubeconfig
 	@./tests/KubeEmulator/run-dev-cluster.sh
 
-run-operator: ## Run the operator against KUBECONFIG (default .dev/kubeconfig)
-	@KUBECONFIG=$${KUBECONFIG:-$(CURDIR)/.dev/kubeconfig} dotnet run --project operator/ShopOperator -c $(CONFIGURATION) -- run
+run-operator: ## Run the operator against KUBECONFIG (default .dev/kubeconfig); health and metrics on 127.0.0.1:8081
+	@KUBECONFIG=$${KUBECONFIG:-$(CURDIR)/.dev/kubeconfig} OPERATOR_HTTP_PORT=$${OPERATOR_HTTP_PORT:-8081} OPERATOR_LISTEN_ADDRESS=$${OPERATOR_LISTEN_ADDRESS:-127.0.0.1} dotnet run --project operator/ShopOperator -c $(CONFIGURATION) -- run
 
 bench: ## Benchmarks; writes docs/benchmarks.md
 	@./bench/run.sh

@@ -35,12 +35,25 @@ public sealed record OperatorOptions
             WatchNamespaces = namespaces,
             Workers = ParseInt(env("OPERATOR_WORKERS"), options.Workers, "OPERATOR_WORKERS"),
             HttpPort = ParseInt(env("OPERATOR_HTTP_PORT"), options.HttpPort, "OPERATOR_HTTP_PORT"),
+            ListenAddress = ParseAddress(env("OPERATOR_LISTEN_ADDRESS"), options.ListenAddress),
             LeaderElection = options.LeaderElection with
             {
                 Namespace = env("LEADER_ELECTION_NAMESPACE") is { Length: > 0 } leNs ? leNs : null,
                 Identity = identity,
             },
         };
+    }
+
+    private static string ParseAddress(string? value, string fallback)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return fallback;
+        }
+
+        return System.Net.IPAddress.TryParse(value.Trim(), out _)
+            ? value.Trim()
+            : throw new ArgumentException($"OPERATOR_LISTEN_ADDRESS must be an IP address, got '{value}'");
     }
 
     private static int ParseInt(string? value, int fallback, string name)

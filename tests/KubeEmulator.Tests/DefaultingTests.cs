@@ -51,6 +51,29 @@ public sealed class DefaultingTests : IAsyncLifetime
         """.Replace("IMAGE", image, StringComparison.Ordinal))!.AsObject();
 
     [Fact]
+    public async Task Secret_stringData_is_stored_base64_in_data_overwriting_and_never_returned()
+    {
+        // core/v1 Secret: "stringData ... is merged into the data field on write, overwriting any existing values.
+        // The stringData field is never output when reading from the API."
+        var secret = JsonNode.Parse("""
+            {"apiVersion":"v1","kind":"Secret","metadata":{"name":"sd"},
+             "data":{"host":"b2xk","keep":"a2VlcA=="},"stringData":{"host":"127.0.0.1","port":"55432"}}
+            """)!.AsObject();
+
+        var (code, created) = await SendAsync(HttpMethod.Post, "/api/v1/namespaces/default/secrets", secret);
+        var (_, read) = await SendAsync(HttpMethod.Get, "/api/v1/namespaces/default/secrets/sd");
+
+        Assert.Equal(HttpStatusCode.Created, code);
+        foreach (var body in new[] { created, read })
+        {
+            Assert.Null(body["stringData"]);
+            Assert.Equal(Convert.ToBase64String(Encoding.UTF8.GetBytes("127.0.0.1")), body["data"]!["host"]!.GetValue<string>());
+            Assert.Equal(Convert.ToBase64String(Encoding.UTF8.GetBytes("55432")), body["data"]!["port"]!.GetValue<string>());
+            Assert.Equal("a2VlcA==", body["data"]!["keep"]!.GetValue<string>());
+        }
+    }
+
+    [Fact]
     public async Task ApiConventions_Defaulting_Deployment_and_pod_template_fields_are_filled_in()
     {
         var (code, d) = await SendAsync(HttpMethod.Post, "/apis/apps/v1/namespaces/default/deployments", Deployment(Digest));

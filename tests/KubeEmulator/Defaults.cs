@@ -38,11 +38,35 @@ internal static class Defaults
                 break;
             case "secrets":
                 obj["type"] ??= "Opaque";
+                MergeStringData(obj);
                 break;
         }
 
         DropEmptyLists(obj);
         return errors;
+    }
+
+    /// <summary>
+    /// core/v1 Secret conversion (Convert_v1_Secret_To_core_Secret): stringData is write-only; its entries are
+    /// stored base64-encoded in data, overwriting keys of the same name, and it is never returned.
+    /// </summary>
+    private static void MergeStringData(JsonObject obj)
+    {
+        if (obj["stringData"] is not JsonObject stringData)
+        {
+            obj.Remove("stringData");
+            return;
+        }
+
+        var data = obj["data"] as JsonObject ?? [];
+        foreach (var (key, value) in stringData)
+        {
+            var text = value is JsonValue v && v.TryGetValue<string>(out var t) ? t : value?.ToJsonString() ?? "";
+            data[key] = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(text));
+        }
+
+        obj["data"] = data;
+        obj.Remove("stringData");
     }
 
     private static void Deployment(JsonObject obj)

@@ -14,6 +14,7 @@ public sealed class OperatorOptionsTests
             ["POD_NAME"] = "shop-operator-7d9f-abcde",
             ["OPERATOR_WORKERS"] = "8",
             ["OPERATOR_HTTP_PORT"] = "9091",
+            ["OPERATOR_LISTEN_ADDRESS"] = "127.0.0.1",
         };
 
         var options = OperatorOptions.FromEnvironment(env.GetValueOrDefault);
@@ -24,6 +25,7 @@ public sealed class OperatorOptionsTests
         Assert.Equal("shop-operator-7d9f-abcde", options.LeaderElection.Identity);
         Assert.Equal(8, options.Workers);
         Assert.Equal(9091, options.HttpPort);
+        Assert.Equal("127.0.0.1", options.ListenAddress);
     }
 
     [Fact]
@@ -34,6 +36,7 @@ public sealed class OperatorOptionsTests
         Assert.Empty(options.WatchNamespaces);
         Assert.False(options.LeaderElection.Enabled);
         Assert.Equal(8080, options.HttpPort);
+        Assert.Equal("0.0.0.0", options.ListenAddress);
         Assert.Equal(4, options.Workers);
     }
 
@@ -41,7 +44,8 @@ public sealed class OperatorOptionsTests
     [InlineData("OPERATOR_WORKERS", "zero")]
     [InlineData("OPERATOR_WORKERS", "0")]
     [InlineData("OPERATOR_HTTP_PORT", "-1")]
-    public void A_bad_number_is_a_clear_error(string name, string value)
+    [InlineData("OPERATOR_LISTEN_ADDRESS", "localhost:8080")]
+    public void A_bad_value_is_a_clear_error_naming_the_variable(string name, string value)
     {
         var e = Assert.Throws<ArgumentException>(() => OperatorOptions.FromEnvironment(n => n == name ? value : null));
         Assert.Contains(name, e.Message);
