@@ -227,4 +227,14 @@ public sealed class RolloutTests(EmulatorFixture fixture, ITestOutputHelper outp
         await Poll.UntilAsync(async () => await ImagesAsync(kube, ns) == (TestKube.DigestA, TestKube.DigestA) ? new object() : null, TimeSpan.FromSeconds(10), "both tiers back on the good digest");
         await Cluster.SetFailingImagesAsync();
     }
+
+    [Fact]
+    public async Task Zero_replica_tiers_serve_and_a_failing_api_rollout_never_moves_web_and_rolls_back()
+    {
+        // The scenario the K3s suite runs on a real cluster, here with B listed as failing.
+        var failing = ZeroReplicaRollbackScenario.NewFailingDigest();
+        await Cluster.SetFailingImagesAsync(failing);
+
+        await ZeroReplicaRollbackScenario.RunAsync(Cluster.Config, $"ro-zero-{Guid.NewGuid().ToString("N")[..6]}", failing, output, TimeSpan.FromSeconds(40));
+    }
 }

@@ -124,4 +124,11 @@ public sealed class K3sEndToEndTests(ITestOutputHelper output) : IAsyncLifetime
             api!["status"]!["conditions"]!.AsArray(),
             c => c!["type"]!.GetValue<string>() == "Progressing" && c["reason"]!.GetValue<string>() == "ProgressDeadlineExceeded");
     }
+
+    [SkippableFact]
+    public async Task A_failing_api_rollout_never_moves_web_and_rolls_back_to_the_serving_digest()
+    {
+        // Zero-replica tiers are available on a real cluster without any image; digest B never pulls.
+        await ZeroReplicaRollbackScenario.RunAsync(RequireCluster(), "e2e-rollback", ZeroReplicaRollbackScenario.NewFailingDigest(), output, TimeSpan.FromSeconds(120));
+    }
 }
