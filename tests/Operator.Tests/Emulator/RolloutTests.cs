@@ -232,9 +232,15 @@ public sealed class RolloutTests(EmulatorFixture fixture, ITestOutputHelper outp
     public async Task Zero_replica_tiers_serve_and_a_failing_api_rollout_never_moves_web_and_rolls_back()
     {
         // The scenario the K3s suite runs on a real cluster, here with B listed as failing.
-        var failing = ZeroReplicaRollbackScenario.NewFailingDigest();
+        var failing = ZeroReplicaScenarios.NewFailingDigest();
         await Cluster.SetFailingImagesAsync(failing);
 
-        await ZeroReplicaRollbackScenario.RunAsync(Cluster.Config, $"ro-zero-{Guid.NewGuid().ToString("N")[..6]}", failing, output, TimeSpan.FromSeconds(40));
+        await ZeroReplicaScenarios.RunAsync(Cluster.Config, $"ro-zero-{Guid.NewGuid().ToString("N")[..6]}", failing, output, TimeSpan.FromSeconds(40));
+    }
+
+    [Fact]
+    public async Task Zero_replica_tiers_roll_out_a_digest_and_suspend_freezes_the_next_one()
+    {
+        await ZeroReplicaScenarios.RunSuccessThenSuspendAsync(Cluster.Config, $"ro-zs-{Guid.NewGuid().ToString("N")[..6]}", output, TimeSpan.FromSeconds(30));
     }
 }

@@ -129,6 +129,12 @@ public sealed class K3sEndToEndTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task A_failing_api_rollout_never_moves_web_and_rolls_back_to_the_serving_digest()
     {
         // Zero-replica tiers are available on a real cluster without any image; digest B never pulls.
-        await ZeroReplicaRollbackScenario.RunAsync(RequireCluster(), "e2e-rollback", ZeroReplicaRollbackScenario.NewFailingDigest(), output, TimeSpan.FromSeconds(120));
+        await ZeroReplicaScenarios.RunAsync(RequireCluster(), "e2e-rollback", ZeroReplicaScenarios.NewFailingDigest(), output, TimeSpan.FromSeconds(120));
+    }
+
+    [SkippableFact]
+    public async Task A_digest_rolls_out_and_suspend_freezes_the_next_one()
+    {
+        await ZeroReplicaScenarios.RunSuccessThenSuspendAsync(RequireCluster(), "e2e-success", output, TimeSpan.FromSeconds(120));
     }
 }

@@ -12,7 +12,7 @@ namespace Operator.Tests;
 /// not move while the api tier is not done; at the deadline both tiers go back to A and B is not retried.
 /// One body, run against the emulator here and against k3s wherever a Docker engine answers.
 /// </summary>
-public static class ZeroReplicaRollbackScenario
+public static class ZeroReplicaScenarios
 {
     /// <summary>A digest no registry has and no other test uses (the emulator's failing list is shared).</summary>
     public static string NewFailingDigest() => "ghcr.io/example/shop@sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
@@ -56,5 +56,42 @@ public static class ZeroReplicaRollbackScenario
             timeout,
             "api tier back on A");
         Assert.Equal(TestKube.DigestA, TestKube.ContainerImage(await kube.GetAsync(ResourceKind.Deployment, ns, "demo-web")));
+    }
+
+    /// <summary>Success path and suspend, also without a runnable image: a 0-replica rollout completes at once.</summary>
+    public static async Task RunSuccessThenSuspendAsync(KubernetesClientConfiguration config, string ns, ITestOutputHelper output, TimeSpan timeout)
+    {
+        var kube = new TestKube(new Kubernetes(config));
+        await kube.CreateNamespaceAsync(ns);
+        await using var op = await OperatorInstance.StartAsync(config, OperatorInstance.TestOptions() with { WatchNamespaces = [ns] }, new XunitOutput(output));
+        await kube.CreateAsync(TestKube.Shop(ns, "demo", replicas: 0, progressDeadlineSeconds: 10));
+        await kube.WaitForConditionAsync(ns, "demo", "Ready", "True", timeout);
+
+        await kube.UpdateAsync(ResourceKind.ShopInstance, ns, "demo", s => s["spec"]!["image"] = TestKube.DigestB);
+        var done = await Poll.UntilAsync(
+            async () => await kube.GetAsync(ResourceKind.ShopInstance, ns, "demo") is { } shop
+                && shop["status"]?["servingImage"]?.GetValue<string>() == TestKube.DigestB
+                && TestKube.ConditionStatus(shop, "Ready") == "True"
+                    ? shop
+                    : null,
+            timeout,
+            "B serving");
+        Assert.Equal("Succeeded", done["status"]!["history"]![0]!["outcome"]!.GetValue<string>());
+
+        await kube.UpdateAsync(ResourceKind.ShopInstance, ns, "demo", s => s["spec"]!["suspend"] = true);
+        var suspended = await kube.WaitForConditionAsync(ns, "demo", "Reconciling", "False", timeout, reason: "Suspended");
+        var generation = suspended["metadata"]!["generation"]!.GetValue<long>();
+        await kube.UpdateAsync(ResourceKind.ShopInstance, ns, "demo", s => s["spec"]!["image"] = TestKube.DigestC);
+
+        // Suspended: the new generation is never acted on; the Deployments keep B (watched for 3 s, many reconcile times).
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(3);
+        while (DateTime.UtcNow < deadline)
+        {
+            Assert.Equal(TestKube.DigestB, TestKube.ContainerImage(await kube.GetAsync(ResourceKind.Deployment, ns, "demo-api")));
+            Assert.Equal(TestKube.DigestB, TestKube.ContainerImage(await kube.GetAsync(ResourceKind.Deployment, ns, "demo-web")));
+            await Task.Delay(100);
+        }
+
+        Assert.True((await kube.GetAsync(ResourceKind.ShopInstance, ns, "demo"))!["metadata"]!["generation"]!.GetValue<long>() > generation);
     }
 }
