@@ -226,26 +226,11 @@ public sealed class ConformanceTests : IAsyncLifetime
         Assert.Contains("spec.selector", e.Response.Content, StringComparison.Ordinal);
     }
 
-    private static async Task<T> PollAsync<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            var value = await read();
-            if (done(value) || DateTime.UtcNow > deadline)
-            {
-                return value;
-            }
-
-            await Task.Delay(50);
-        }
-    }
-
     [Fact]
     public async Task DeploymentController_Reports_available_with_NewReplicaSetAvailable()
     {
         await _client.CreateNamespacedDeploymentAsync(Deployment("ok", "img:1", 3), "default");
-        var d = await PollAsync(() => _client.ReadNamespacedDeploymentAsync("ok", "default"), d => d.Status?.AvailableReplicas == 3, TimeSpan.FromSeconds(5));
+        var d = await Poll.UntilAsync(() => _client.ReadNamespacedDeploymentAsync("ok", "default"), d => d.Status?.AvailableReplicas == 3, TimeSpan.FromSeconds(5));
         Assert.Equal(d.Metadata.Generation, d.Status.ObservedGeneration);
         Assert.Equal(3, d.Status.UpdatedReplicas);
         Assert.Equal(3, d.Status.ReadyReplicas);
@@ -258,7 +243,7 @@ public sealed class ConformanceTests : IAsyncLifetime
     {
         await _client.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "emulator-faults" }, Data = new Dictionary<string, string> { ["failingImages"] = "bad:1\n" } }, "kube-system");
         await _client.CreateNamespacedDeploymentAsync(Deployment("bad", "bad:1", 2, deadline: 1), "default");
-        var d = await PollAsync(() => _client.ReadNamespacedDeploymentAsync("bad", "default"), d => d.Status?.Conditions?.Any(c => c.Reason == "ProgressDeadlineExceeded") == true, TimeSpan.FromSeconds(5));
+        var d = await Poll.UntilAsync(() => _client.ReadNamespacedDeploymentAsync("bad", "default"), d => d.Status?.Conditions?.Any(c => c.Reason == "ProgressDeadlineExceeded") == true, TimeSpan.FromSeconds(5));
         Assert.Equal("ProgressDeadlineExceeded", d.Status.Conditions.Single(c => c.Type == "Progressing").Reason);
         Assert.Equal("False", d.Status.Conditions.Single(c => c.Type == "Progressing").Status);
         Assert.Null(d.Status.AvailableReplicas is 0 ? null : d.Status.AvailableReplicas);

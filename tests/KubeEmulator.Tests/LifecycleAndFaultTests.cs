@@ -148,7 +148,7 @@ public sealed class LifecycleAndFaultTests : IAsyncLifetime
 
         await _client.DeleteNamespacedConfigMapAsync("orph-owner", "default", propagationPolicy: "Orphan");
 
-        var dependent = await PollAsync(
+        var dependent = await Poll.UntilAsync(
             () => _client.ReadNamespacedSecretAsync("orph-dep", "default"),
             s => s.Metadata.OwnerReferences is null or { Count: 0 },
             TimeSpan.FromSeconds(10));
@@ -357,21 +357,6 @@ public sealed class LifecycleAndFaultTests : IAsyncLifetime
         finally
         {
             _emulator.Faults.Latency = TimeSpan.Zero;
-        }
-    }
-
-    private static async Task<T> PollAsync<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            var value = await read();
-            if (done(value) || DateTime.UtcNow > deadline)
-            {
-                return value;
-            }
-
-            await Task.Delay(25);
         }
     }
 }
