@@ -14,27 +14,10 @@ namespace Operator.Tests;
 /// password must replace the old one on the role; deletionPolicy decides whether PostgreSQL is touched.
 /// </summary>
 [Collection(EmulatorCollection.Name)]
-public sealed class DatabaseEndToEndTests(EmulatorFixture fixture, DatabaseEndToEndTests.Postgres postgres, ITestOutputHelper output)
-    : IClassFixture<DatabaseEndToEndTests.Postgres>
+// The emulator collection cannot also be the postgres collection, so this class gets its own server.
+public sealed class DatabaseEndToEndTests(EmulatorFixture fixture, PostgresFixture postgres, ITestOutputHelper output)
+    : IClassFixture<PostgresFixture>
 {
-    /// <summary>Its own server: the emulator collection cannot also be the postgres collection.</summary>
-    public sealed class Postgres : IAsyncLifetime
-    {
-        private PostgresServer? _server;
-
-        public PostgresServer Server => _server ?? throw new InvalidOperationException("not started");
-
-        public async Task InitializeAsync() => _server = await PostgresServer.StartAsync();
-
-        public async Task DisposeAsync()
-        {
-            if (_server is not null)
-            {
-                await _server.DisposeAsync();
-            }
-        }
-    }
-
     private async Task<(TestKube Kube, OperatorInstance Operator, string Ns)> StartAsync(string prefix, string deletionPolicy, string? adminPassword = null)
     {
         var ns = $"{prefix}-{Guid.NewGuid().ToString("N")[..6]}";

@@ -14,17 +14,33 @@ namespace Operator.Tests;
 /// </summary>
 public static class ZeroReplicaScenarios
 {
+    /// <summary>An operator for <paramref name="ns"/> and ShopInstance demo with both tiers at 0 replicas, Ready on digest A.</summary>
+    private static async Task<(TestKube Kube, OperatorInstance Operator)> ServingZeroReplicaShopAsync(
+        KubernetesClientConfiguration config, string ns, ITestOutputHelper output, TimeSpan timeout)
+    {
+        var kube = new TestKube(new Kubernetes(config));
+        await kube.CreateNamespaceAsync(ns);
+        var op = await OperatorInstance.StartAsync(config, OperatorInstance.TestOptions() with { WatchNamespaces = [ns] }, new XunitOutput(output));
+        try
+        {
+            await kube.CreateAsync(TestKube.Shop(ns, "demo", replicas: 0, progressDeadlineSeconds: 10));
+            await kube.WaitForConditionAsync(ns, "demo", "Ready", "True", timeout);
+            return (kube, op);
+        }
+        catch
+        {
+            await op.DisposeAsync();
+            throw;
+        }
+    }
+
     /// <summary>A digest no registry has and no other test uses (the emulator's failing list is shared).</summary>
     public static string NewFailingDigest() => "ghcr.io/example/shop@sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 
     public static async Task RunAsync(KubernetesClientConfiguration config, string ns, string failingDigest, ITestOutputHelper output, TimeSpan timeout)
     {
-        var kube = new TestKube(new Kubernetes(config));
-        await kube.CreateNamespaceAsync(ns);
-        await using var op = await OperatorInstance.StartAsync(config, OperatorInstance.TestOptions() with { WatchNamespaces = [ns] }, new XunitOutput(output));
-        var shop = TestKube.Shop(ns, "demo", replicas: 0, progressDeadlineSeconds: 10);
-        await kube.CreateAsync(shop);
-        await kube.WaitForConditionAsync(ns, "demo", "Ready", "True", timeout);
+        var (kube, op) = await ServingZeroReplicaShopAsync(config, ns, output, timeout);
+        await using var _ = op;
 
         await kube.UpdateAsync(ResourceKind.ShopInstance, ns, "demo", s =>
         {
@@ -61,11 +77,8 @@ public static class ZeroReplicaScenarios
     /// <summary>Success path and suspend, also without a runnable image: a 0-replica rollout completes at once.</summary>
     public static async Task RunSuccessThenSuspendAsync(KubernetesClientConfiguration config, string ns, ITestOutputHelper output, TimeSpan timeout)
     {
-        var kube = new TestKube(new Kubernetes(config));
-        await kube.CreateNamespaceAsync(ns);
-        await using var op = await OperatorInstance.StartAsync(config, OperatorInstance.TestOptions() with { WatchNamespaces = [ns] }, new XunitOutput(output));
-        await kube.CreateAsync(TestKube.Shop(ns, "demo", replicas: 0, progressDeadlineSeconds: 10));
-        await kube.WaitForConditionAsync(ns, "demo", "Ready", "True", timeout);
+        var (kube, op) = await ServingZeroReplicaShopAsync(config, ns, output, timeout);
+        await using var _ = op;
 
         await kube.UpdateAsync(ResourceKind.ShopInstance, ns, "demo", s => s["spec"]!["image"] = TestKube.DigestB);
         var done = await Poll.UntilAsync(
