@@ -4,6 +4,8 @@
 #   build/images.sh --push               build and push to $REGISTRY, print each pushed digest
 #   build/images.sh --resolve-digests    re-pin the Dockerfiles' base images to the registry's current digests
 # REGISTRY defaults to ghcr.io/example. Exit codes: 0 ok, 1 build failed, 2 no Docker engine / bad usage.
+# Behind mirrors (docs/air-gapped.md): BASE_REGISTRY (base images, digests kept), NUGET_SOURCE (a NuGet feed URL
+# without credentials), NUGET_CONFIG (path to a NuGet.Config with credentials, passed as a BuildKit secret).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,7 +15,7 @@ case "${1:-}" in
   "") ;;
   --push) mode=push ;;
   --resolve-digests) mode=resolve ;;
-  -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "images.sh: unknown argument '$1' (use --push, --resolve-digests or nothing)" >&2; exit 2 ;;
 esac
 
@@ -27,9 +29,11 @@ if [ "$mode" = resolve ]; then
   # imagetools talks to the registry only: no engine needed.
   # Re-resolve each pinned base image tag to the digest the registry serves now, in place.
   for dockerfile in Dockerfile.shop Dockerfile.operator; do
-    for ref in $(grep -oE '^FROM [^ ]+' "$dockerfile" | awk '{print $2}' | sort -u); do
+    base_default="$(sed -nE 's/^ARG BASE_REGISTRY=([^[:space:]]+).*/\1/p' "$dockerfile" | head -n1)"
+    for ref in $(grep -oE '^FROM [^ ]+' "$dockerfile" | awk '{print $2}' | grep / | sort -u); do
       tag="${ref%@sha256:*}"
-      digest="$(docker buildx imagetools inspect "$tag" --format '{{json .Manifest}}' | sed -nE 's/.*"digest":"(sha256:[0-9a-f]{64})".*/\1/p' | head -n1)"
+      # Resolved at the registry the digest comes from (or $BASE_REGISTRY's mirror); the FROM line keeps ${BASE_REGISTRY}.
+      digest="$(docker buildx imagetools inspect "${tag//\$\{BASE_REGISTRY\}/${BASE_REGISTRY:-$base_default}}" --format '{{json .Manifest}}' | sed -nE 's/.*"digest":"(sha256:[0-9a-f]{64})".*/\1/p' | head -n1)"
       [[ "$digest" =~ ^sha256:[0-9a-f]{64}$ ]] || { echo "images.sh: could not resolve $tag" >&2; exit 1; }
       sed -i "s|$ref|$tag@$digest|g" "$dockerfile"
       echo "$dockerfile: $tag@$digest"
@@ -63,6 +67,9 @@ for image in shop shop-operator; do
   args=(buildx build --file "$dockerfile" --tag "$ref"
         --build-arg "REVISION=$revision" --build-arg "VERSION=$version"
         --build-arg "CREATED=$created" --build-arg "SOURCE=$source_url")
+  if [ -n "${BASE_REGISTRY:-}" ]; then args+=(--build-arg "BASE_REGISTRY=$BASE_REGISTRY"); fi
+  if [ -n "${NUGET_SOURCE:-}" ]; then args+=(--build-arg "NUGET_SOURCE=$NUGET_SOURCE"); fi
+  if [ -n "${NUGET_CONFIG:-}" ]; then args+=(--secret "id=nuget_config,src=$NUGET_CONFIG"); fi
   if [ "$mode" = push ]; then
     metadata="$(mktemp)"
     args+=(--push --sbom=true --provenance=mode=max --metadata-file "$metadata")

@@ -20,9 +20,10 @@ public static partial class DockerfileRules
         ArgumentNullException.ThrowIfNull(dockerfile);
         var problems = new List<string>();
         var stages = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var globalArgs = GlobalArgDefaults(dockerfile);
         foreach (var from in dockerfile.All("FROM"))
         {
-            var words = from.Arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            var words = Expand(from.Arguments, globalArgs).Split(' ', StringSplitOptions.RemoveEmptyEntries)
                 .Where(w => !w.StartsWith("--", StringComparison.Ordinal)).ToList();
             if (words.Count == 0)
             {
@@ -41,6 +42,11 @@ public static partial class DockerfileRules
                 continue; // FROM an earlier stage
             }
 
+            if (!from.Arguments.Contains("${" + BaseRegistryArg + "}/", StringComparison.Ordinal))
+            {
+                problems.Add($"line {from.Line}: base image '{image}' does not come through ${{{BaseRegistryArg}}} (a mirror could not serve it)");
+            }
+
             var match = PinnedImage().Match(image);
             if (!match.Success)
             {
@@ -49,6 +55,24 @@ public static partial class DockerfileRules
             else if (!VersionTag().IsMatch(match.Groups["tag"].Value))
             {
                 problems.Add($"line {from.Line}: base image '{image}' has tag '{match.Groups["tag"].Value}', not a version");
+            }
+        }
+
+        foreach (var restore in dockerfile.All("RUN").Where(r => r.Arguments.Contains("dotnet restore", StringComparison.Ordinal)))
+        {
+            if (!restore.Arguments.Contains("--mount=type=secret,id=" + NuGetConfigSecret, StringComparison.Ordinal)
+                || !restore.Arguments.Contains("/run/secrets/" + NuGetConfigSecret, StringComparison.Ordinal))
+            {
+                problems.Add($"line {restore.Line}: dotnet restore does not read a NuGet.Config from the build secret '{NuGetConfigSecret}' (a private feed's credentials would have to go into a layer)");
+            }
+        }
+
+        foreach (var declaration in dockerfile.All("ARG").Concat(dockerfile.All("ENV")))
+        {
+            var name = declaration.Arguments.Split('=', ' ')[0];
+            if (CredentialName().IsMatch(name))
+            {
+                problems.Add($"line {declaration.Line}: {declaration.Keyword} {name} looks like a credential; build arguments and ENV are kept in the image's metadata (use a --mount=type=secret)");
             }
         }
 
@@ -93,6 +117,37 @@ public static partial class DockerfileRules
         return problems;
     }
 
+    /// <summary>The build argument every base image's registry comes from.</summary>
+    public const string BaseRegistryArg = "BASE_REGISTRY";
+
+    /// <summary>The BuildKit secret holding a NuGet.Config for a private feed or a mirror.</summary>
+    public const string NuGetConfigSecret = "nuget_config";
+
+    /// <summary>ARGs before the first FROM are the only ones a FROM line can use; their defaults, by name.</summary>
+    public static IReadOnlyDictionary<string, string> GlobalArgDefaults(Dockerfile dockerfile)
+    {
+        ArgumentNullException.ThrowIfNull(dockerfile);
+        var defaults = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var instruction in dockerfile.Instructions.TakeWhile(i => i.Keyword != "FROM").Where(i => i.Keyword == "ARG"))
+        {
+            var parts = instruction.Arguments.Split('=', 2);
+            defaults[parts[0].Trim()] = parts.Length == 2 ? parts[1].Trim().Trim('"') : "";
+        }
+
+        return defaults;
+    }
+
+    /// <summary>${NAME} and $NAME replaced by the build argument's default, as BuildKit does for FROM.</summary>
+    public static string Expand(string text, IReadOnlyDictionary<string, string> args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        return ArgReference().Replace(text, m =>
+        {
+            var name = m.Groups["braced"].Success ? m.Groups["braced"].Value : m.Groups["bare"].Value;
+            return args.TryGetValue(name, out var value) ? value : m.Value;
+        });
+    }
+
     private static bool IsExecForm(string arguments)
     {
         if (!arguments.StartsWith('['))
@@ -119,6 +174,12 @@ public static partial class DockerfileRules
     // A version: starts with major.minor digits (10.0, 10.0.401-noble, 10.0.12-noble-chiseled); never "latest".
     [GeneratedRegex(@"^v?\d+\.\d+(\.\d+)?([-.][A-Za-z0-9.\-]+)?$")]
     private static partial Regex VersionTag();
+
+    [GeneratedRegex(@"\$(\{(?<braced>[A-Za-z_][A-Za-z0-9_]*)\}|(?<bare>[A-Za-z_][A-Za-z0-9_]*))")]
+    private static partial Regex ArgReference();
+
+    [GeneratedRegex(@"(TOKEN|PASSWORD|PASSWD|SECRET|API_?KEY|CREDENTIAL)", RegexOptions.IgnoreCase)]
+    private static partial Regex CredentialName();
 
     [GeneratedRegex(@"(?<key>""[^""]+""|[A-Za-z0-9._\-/]+)=(""(?:[^""\\]|\\.)*""|\S+)")]
     private static partial Regex LabelPair();

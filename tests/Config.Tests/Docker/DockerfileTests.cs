@@ -88,9 +88,10 @@ public sealed class DockerfileTests
     }
 
     private const string Good = """
-        FROM mcr.microsoft.com/dotnet/sdk:10.0.401-noble@sha256:35d40304542c8689331f8cab17c65926cdf48fe711e289321d71924b230a7d29 AS build
+        ARG BASE_REGISTRY=mcr.microsoft.com
+        FROM ${BASE_REGISTRY}/dotnet/sdk:10.0.401-noble@sha256:35d40304542c8689331f8cab17c65926cdf48fe711e289321d71924b230a7d29 AS build
         RUN dotnet publish
-        FROM mcr.microsoft.com/dotnet/aspnet:10.0.12-noble-chiseled@sha256:48e51f2f6798897be7ac4e775c049ed8fe60d3190f637e1f9c9dc7513efa659c
+        FROM ${BASE_REGISTRY}/dotnet/aspnet:10.0.12-noble-chiseled@sha256:48e51f2f6798897be7ac4e775c049ed8fe60d3190f637e1f9c9dc7513efa659c
         LABEL org.opencontainers.image.source="x" \
               org.opencontainers.image.revision="${REVISION}" \
               org.opencontainers.image.title=shop \
@@ -106,10 +107,14 @@ public sealed class DockerfileTests
     public void The_good_example_passes() => Assert.Empty(DockerfileRules.Check(Dockerfile.Parse(Good)));
 
     [Theory]
-    [InlineData("mcr.microsoft.com/dotnet/aspnet:10.0.12-noble-chiseled@sha256:48e51f2f6798897be7ac4e775c049ed8fe60d3190f637e1f9c9dc7513efa659c", "mcr.microsoft.com/dotnet/aspnet:10.0.12-noble-chiseled", "not pinned")]
-    [InlineData("mcr.microsoft.com/dotnet/aspnet:10.0.12-noble-chiseled@sha256:48e51f2f6798897be7ac4e775c049ed8fe60d3190f637e1f9c9dc7513efa659c", "mcr.microsoft.com/dotnet/aspnet@sha256:48e51f2f6798897be7ac4e775c049ed8fe60d3190f637e1f9c9dc7513efa659c", "not pinned")]
-    [InlineData("mcr.microsoft.com/dotnet/aspnet:10.0.12-noble-chiseled@sha256:48e51f2f6798897be7ac4e775c049ed8fe60d3190f637e1f9c9dc7513efa659c", "mcr.microsoft.com/dotnet/aspnet:latest@sha256:48e51f2f6798897be7ac4e775c049ed8fe60d3190f637e1f9c9dc7513efa659c", "not a version")]
-    [InlineData("mcr.microsoft.com/dotnet/aspnet:10.0.12-noble-chiseled@sha256:48e51f2f6798897be7ac4e775c049ed8fe60d3190f637e1f9c9dc7513efa659c", "mcr.microsoft.com/dotnet/aspnet:10.0@sha256:48e51f", "not pinned")]
+    [InlineData("${BASE_REGISTRY}/dotnet/aspnet:10.0.12-noble-chiseled@sha256:48e51f2f6798897be7ac4e775c049ed8fe60d3190f637e1f9c9dc7513efa659c", "${BASE_REGISTRY}/dotnet/aspnet:10.0.12-noble-chiseled", "not pinned")]
+    [InlineData("${BASE_REGISTRY}/dotnet/aspnet:10.0.12-noble-chiseled@sha256:48e51f2f6798897be7ac4e775c049ed8fe60d3190f637e1f9c9dc7513efa659c", "${BASE_REGISTRY}/dotnet/aspnet@sha256:48e51f2f6798897be7ac4e775c049ed8fe60d3190f637e1f9c9dc7513efa659c", "not pinned")]
+    [InlineData("${BASE_REGISTRY}/dotnet/aspnet:10.0.12-noble-chiseled@sha256:48e51f2f6798897be7ac4e775c049ed8fe60d3190f637e1f9c9dc7513efa659c", "${BASE_REGISTRY}/dotnet/aspnet:latest@sha256:48e51f2f6798897be7ac4e775c049ed8fe60d3190f637e1f9c9dc7513efa659c", "not a version")]
+    [InlineData("${BASE_REGISTRY}/dotnet/aspnet:10.0.12-noble-chiseled@sha256:48e51f2f6798897be7ac4e775c049ed8fe60d3190f637e1f9c9dc7513efa659c", "${BASE_REGISTRY}/dotnet/aspnet:10.0@sha256:48e51f", "not pinned")]
+    [InlineData("FROM ${BASE_REGISTRY}/dotnet/aspnet", "FROM mcr.microsoft.com/dotnet/aspnet", "does not come through ${BASE_REGISTRY}")]
+    [InlineData("RUN dotnet publish", "RUN dotnet restore x.csproj --locked-mode", "build secret 'nuget_config'")]
+    [InlineData("RUN dotnet publish", "ARG NUGET_TOKEN=\nRUN dotnet publish", "looks like a credential")]
+    [InlineData("COPY --from=build /app ./", "ENV FEED_PASSWORD=x\nCOPY --from=build /app ./", "looks like a credential")]
     [InlineData("USER 1654", "USER root", "not numeric")]
     [InlineData("USER 1654", "USER 0", "root")]
     [InlineData("USER 1654", "USER 0:0", "root")]
@@ -130,5 +135,33 @@ public sealed class DockerfileTests
     {
         var text = Good.Replace("USER 1654\n", "", StringComparison.Ordinal).Replace("RUN dotnet publish", "USER 1654\nRUN dotnet publish", StringComparison.Ordinal);
         Assert.Contains(DockerfileRules.Check(Dockerfile.Parse(text)), p => p.Contains("no USER", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_restore_that_reads_the_secret_NuGet_config_passes()
+    {
+        var text = Good.Replace(
+            "RUN dotnet publish",
+            "RUN --mount=type=secret,id=nuget_config,required=false \\\n    if [ -f /run/secrets/nuget_config ]; then set -- --configfile /run/secrets/nuget_config; fi; \\\n    dotnet restore x.csproj --locked-mode \"$@\"\nRUN dotnet publish",
+            StringComparison.Ordinal);
+        Assert.Empty(DockerfileRules.Check(Dockerfile.Parse(text)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Images))]
+    public void Base_images_resolve_to_the_pinned_upstream_by_default_and_to_a_mirror_when_asked(string file, string project)
+    {
+        _ = project;
+        var dockerfile = Dockerfile.Parse(Repo.Read(file));
+        var defaults = DockerfileRules.GlobalArgDefaults(dockerfile);
+        Assert.Equal("mcr.microsoft.com", defaults[DockerfileRules.BaseRegistryArg]);
+        var mirrored = new Dictionary<string, string>(defaults, StringComparer.Ordinal) { [DockerfileRules.BaseRegistryArg] = "mirror.example.com/mcr" };
+        foreach (var from in dockerfile.All("FROM").Where(f => f.Arguments.Contains('/', StringComparison.Ordinal)))
+        {
+            Assert.StartsWith("mcr.microsoft.com/dotnet/", DockerfileRules.Expand(from.Arguments, defaults), StringComparison.Ordinal);
+            var image = DockerfileRules.Expand(from.Arguments, mirrored).Split(' ')[0];
+            Assert.StartsWith("mirror.example.com/mcr/dotnet/", image, StringComparison.Ordinal);
+            Assert.Matches("@sha256:[0-9a-f]{64}$", image);
+        }
     }
 }
