@@ -9,7 +9,7 @@ PORT          ?= 8080
 TEST_PROJECTS := $(sort $(wildcard tests/*.Tests/*.Tests.csproj))
 RESULTS       := TestResults
 
-.PHONY: help run test build lint format crds images deploy promote dev-cluster run-operator bench clean
+.PHONY: help run test build lint format crds images install-plugin deploy promote dev-cluster run-operator bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -45,6 +45,9 @@ crds: ## Regenerate crds/ from the operator's C# types (a test fails when the co
 
 images: ## Build both images (needs a Docker engine)
 	@./build/images.sh
+
+install-plugin: ## Install the kubectl plugin `kubectl shop` (diagnose) into $(PREFIX)/bin (default ~/.local)
+	@./build/install-plugin.sh
 
 deploy: ## Install the operator on the current kubectl context
 	kubectl apply -k config/default

@@ -42,6 +42,9 @@ public sealed record ClusterSnapshot
     /// <summary>The Secrets the shop references, by name; a missing one is absent from the map.</summary>
     public IReadOnlyDictionary<string, SecretKeys> Secrets { get; init; } = new Dictionary<string, SecretKeys>();
 
+    /// <summary>Referenced Secrets the user may not read (no <c>get secrets</c>): neither present nor missing.</summary>
+    public IReadOnlySet<string> UnreadableSecrets { get; init; } = new HashSet<string>();
+
     public IReadOnlyList<ContainerLog> Logs { get; init; } = [];
 
     public DnsAnswer? Dns { get; init; }

@@ -135,7 +135,7 @@ public static class DiagnosisSteps
             }
         }
 
-        if (shop.TlsSecretName is { } tlsSecret && !shop.Snapshot.Secrets.ContainsKey(tlsSecret))
+        if (shop.TlsSecretName is { } tlsSecret && !shop.Snapshot.Secrets.ContainsKey(tlsSecret) && !shop.Snapshot.UnreadableSecrets.Contains(tlsSecret))
         {
             problems.Add($"TLS Secret {tlsSecret} does not exist (cert-manager writes it once the certificate is issued: kubectl describe certificate -n {shop.Namespace})");
         }
@@ -366,7 +366,11 @@ public static class DiagnosisSteps
         var evidence = new List<string>();
         if (shop.DatabaseSecret is { } reference)
         {
-            if (!shop.Snapshot.Secrets.TryGetValue(reference.Name, out var secret))
+            if (shop.Snapshot.UnreadableSecrets.Contains(reference.Name))
+            {
+                evidence.Add($"Secret {reference.Name} could not be read (no get on secrets): its key {reference.Key} is not checked");
+            }
+            else if (!shop.Snapshot.Secrets.TryGetValue(reference.Name, out var secret))
             {
                 problems.Add($"database Secret {reference.Name} does not exist");
             }

@@ -60,11 +60,19 @@ public sealed class SnapshotReader(KubeApi api, HostResolver resolve, TimeProvid
         var view = new ShopView(snapshot);
         var secretNames = new[] { view.DatabaseSecret?.Name, view.TlsSecretName }.OfType<string>().Distinct(StringComparer.Ordinal);
         var secrets = new Dictionary<string, SecretKeys>(StringComparer.Ordinal);
+        var unreadable = new HashSet<string>(StringComparer.Ordinal);
         foreach (var secretName in secretNames)
         {
-            if (await GetOrNullAsync(ResourceKind.Secret, ns, secretName, ct) is { } secret)
+            try
             {
-                secrets[secretName] = new SecretKeys(secretName, ((secret["data"] as JsonObject)?.Select(p => p.Key) ?? []).ToHashSet(StringComparer.Ordinal));
+                if (await GetOrNullAsync(ResourceKind.Secret, ns, secretName, ct) is { } secret)
+                {
+                    secrets[secretName] = new SecretKeys(secretName, ((secret["data"] as JsonObject)?.Select(p => p.Key) ?? []).ToHashSet(StringComparer.Ordinal));
+                }
+            }
+            catch (KubeApiException e) when (e.StatusCode == HttpStatusCode.Forbidden)
+            {
+                unreadable.Add(secretName);
             }
         }
 
@@ -72,6 +80,7 @@ public sealed class SnapshotReader(KubeApi api, HostResolver resolve, TimeProvid
         return snapshot with
         {
             Secrets = secrets,
+            UnreadableSecrets = unreadable,
             Logs = await ReadLogsAsync(ns, snapshot.Pods, ct),
             Dns = view.Host is null ? null : await ResolveAsync(view.Host, ct),
             LoadBalancerDns = lbHost is null ? null : await ResolveAsync(lbHost, ct),

@@ -118,6 +118,21 @@ public sealed class DiagnosisTests
     }
 
     [Fact]
+    public void A_secret_the_user_may_not_read_is_said_so_and_not_reported_missing()
+    {
+        var snapshot = Snapshots.Healthy() with
+        {
+            Secrets = new Dictionary<string, SecretKeys>(StringComparer.Ordinal),
+            UnreadableSecrets = new HashSet<string>(["shop-db"], StringComparer.Ordinal),
+        };
+
+        var step = Step(DiagnosisSteps.Run(snapshot), StepNames.Dependencies);
+
+        Assert.Equal(StepStatus.Pass, step.Status);
+        Assert.Contains(step.Evidence, e => e.Contains("shop-db could not be read", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_failing_image_is_named_with_its_digest()
     {
         var snapshot = Snapshots.Healthy().WithBrokenPod("web", Snapshots.Waiting("ImagePullBackOff", "Back-off pulling image"));
