@@ -9,7 +9,7 @@ PORT          ?= 8080
 TEST_PROJECTS := $(sort $(wildcard tests/*.Tests/*.Tests.csproj))
 RESULTS       := TestResults
 
-.PHONY: help run test build lint format crds images image-list deploy promote dev-cluster run-operator bench clean
+.PHONY: help run test build lint format crds images image-list deploy promote dev-cluster run-operator bench clean install-plugin
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -48,6 +48,9 @@ images: ## Build both images (needs a Docker engine)
 
 image-list: ## Every image an install needs, one per line, by digest (to mirror for an air-gapped install)
 	@./build/image-list.sh
+
+install-plugin: ## Install the kubectl plugin `kubectl shop` (diagnose) into $(PREFIX)/bin (default ~/.local)
+	@./build/install-plugin.sh
 
 deploy: ## Install the operator on the current kubectl context
 	kubectl apply -k config/default

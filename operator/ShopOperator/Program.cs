@@ -15,6 +15,7 @@ public static class Program
                 "run" => await RunAsync(),
                 "render" => Cli.Render(args[1..], Console.Out, Console.Error),
                 "crd" => Cli.Crd(Console.Out),
+                "diagnose" => await Diagnose.DiagnoseCommand.RunAsync(args[1..], Console.Out, Console.Error, CancellationToken.None),
                 "-h" or "--help" or "help" => Usage(Console.Out, 0),
                 _ => Usage(Console.Error, 2),
             };
@@ -62,6 +63,7 @@ public static class Program
         writer.WriteLine("usage: shop-operator [run]            run the controller (default)");
         writer.WriteLine("       shop-operator render -f FILE   print the objects a ShopInstance produces, as YAML");
         writer.WriteLine("       shop-operator crd              print the ShopInstance CustomResourceDefinition");
+        writer.WriteLine("       shop-operator diagnose NAME -n NAMESPACE [-o text|json]   walk the troubleshooting flow (--help for flags)");
         return exitCode;
     }
 }

@@ -117,6 +117,21 @@ public sealed class KubeApi
         }
     }
 
+    /// <summary>A GET whose answer is text, not an object (pods/log).</summary>
+    public async Task<string> GetTextAsync(string path, CancellationToken ct)
+    {
+        using var request = await NewRequestAsync(HttpMethod.Get, path, null, ct);
+        request.Headers.Accept.Clear();
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/plain"));
+        using var response = await _client.HttpClient.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw await ToExceptionAsync(response, ct);
+        }
+
+        return await response.Content.ReadAsStringAsync(ct);
+    }
+
     public Task<JsonObject?> GetAsync(ResourceKind kind, string ns, string name, CancellationToken ct) =>
         SendAsync(HttpMethod.Get, kind.Path(ns, name), null, ct);
 

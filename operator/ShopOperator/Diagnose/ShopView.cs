@@ -1,0 +1,76 @@
+using System.Text.Json.Nodes;
+using ShopOperator.Model;
+
+namespace ShopOperator.Diagnose;
+
+/// <summary>The ShopInstance of a snapshot read once: names, references and what the operator would render for it.</summary>
+internal sealed class ShopView
+{
+    public ShopView(ClusterSnapshot snapshot)
+    {
+        Snapshot = snapshot;
+        Name = (string?)snapshot.Shop["metadata"]?["name"] ?? "";
+        Namespace = (string?)snapshot.Shop["metadata"]?["namespace"] ?? "default";
+        Host = (string?)snapshot.Shop["spec"]?["host"];
+        Ingress = snapshot.Ingresses.FirstOrDefault(i => DiagnosisSteps.NameOf(i) == Name);
+        IngressClassName = (string?)Ingress?["spec"]?["ingressClassName"];
+        var errors = ShopInstanceValidator.Validate(snapshot.Shop);
+        if (errors.Count == 0)
+        {
+            var typed = ShopInstance.FromJson(snapshot.Shop);
+            Desired = DesiredState.Build(typed, typed.Spec.Image, typed.Spec.Image);
+            TlsSecretName = (string?)DesiredOf("Ingress", Name)?["spec"]?["tls"]?[0]?["secretName"];
+            DatabaseSecret = typed.Spec.Database.ConnectionSecretRef is { } connection
+                ? (connection.Name, connection.Key ?? Defaults.ConnectionStringKey)
+                : (DesiredState.DatabaseSecretName(Name), "connectionString");
+        }
+        else
+        {
+            InvalidReason = errors[0].ToString();
+        }
+    }
+
+    public ClusterSnapshot Snapshot { get; }
+
+    public string Name { get; }
+
+    public string Namespace { get; }
+
+    public string? Host { get; }
+
+    public JsonObject? Ingress { get; }
+
+    public string? IngressClassName { get; }
+
+    /// <summary>The children the operator would apply now; null when the spec is invalid.</summary>
+    public IReadOnlyList<JsonObject>? Desired { get; }
+
+    public string? InvalidReason { get; }
+
+    public string? TlsSecretName { get; }
+
+    public (string Name, string Key)? DatabaseSecret { get; }
+
+    public JsonObject? DesiredOf(string kind, string name) =>
+        Desired?.FirstOrDefault(o => (string?)o["kind"] == kind && DiagnosisSteps.NameOf(o) == name);
+
+    public IEnumerable<(string? Ip, string? Hostname)> LoadBalancerAddresses() =>
+        (Ingress?["status"]?["loadBalancer"]?["ingress"] as JsonArray)?.OfType<JsonObject>()
+            .Select(a => ((string?)a["ip"], (string?)a["hostname"]))
+            .Where(a => a.Item1 is not null || a.Item2 is not null) ?? [];
+
+    public IEnumerable<JsonObject> PodsOf(string tier) =>
+        Snapshot.Pods.Where(p => (string?)p["metadata"]?["labels"]?["app.kubernetes.io/instance"] == Name
+            && (string?)p["metadata"]?["labels"]?["app.kubernetes.io/component"] == tier);
+
+    public JsonObject? ConditionOf(string type) =>
+        (Snapshot.Shop["status"]?["conditions"] as JsonArray)?.OfType<JsonObject>().FirstOrDefault(c => (string?)c["type"] == type);
+
+    public IEnumerable<JsonObject> WarningEventsFor(string objectName) =>
+        Snapshot.Events.Where(e => (string?)e["type"] == "Warning" && (string?)e["involvedObject"]?["name"] == objectName);
+
+    /// <summary>The live objects the shop owns (by name, as the operator names them).</summary>
+    public IEnumerable<JsonObject> Children() =>
+        Snapshot.Deployments.Concat(Snapshot.Services).Concat(Snapshot.Ingresses).Concat(Snapshot.NetworkPolicies)
+            .Where(o => (o["metadata"]?["ownerReferences"] as JsonArray)?.Any(r => (string?)r?["kind"] == "ShopInstance" && (string?)r?["name"] == Name) == true);
+}
