@@ -98,20 +98,22 @@ internal sealed partial class ApiStore
             {
                 using var reader = new StreamReader(context.Request.Body);
                 var text = await reader.ReadToEndAsync(context.RequestAborted);
-                body = text.Length == 0 ? null : JsonNode.Parse(text);
+                body = text.Length == 0 ? null : contentType.StartsWith(ApplyPatchType, StringComparison.Ordinal) ? ApplyBody.Parse(text) : JsonNode.Parse(text);
             }
-            catch (System.Text.Json.JsonException e)
+            catch (Exception e) when (e is System.Text.Json.JsonException or YamlDotNet.Core.YamlException)
             {
                 Counts.Add(verb, route.Resource, 400);
-                await Answer(context, 400, Status(400, "BadRequest", $"invalid JSON: {e.Message}"));
+                await Answer(context, 400, Status(400, "BadRequest", $"invalid {(e is System.Text.Json.JsonException ? "JSON" : "YAML")}: {e.Message}"));
                 return;
             }
         }
 
+        var writer = new Writer(query["fieldManager"].FirstOrDefault(), context.Request.Headers.UserAgent.ToString(), query["force"].FirstOrDefault());
+
         (int Code, JsonObject Body) result;
         try
         {
-            result = Dispatch(verb, route, body, query, method, context.Request.ContentType ?? "");
+            result = Dispatch(verb, route, body, query, method, contentType, writer);
         }
         catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException or KeyNotFoundException)
         {
@@ -129,7 +131,7 @@ internal sealed partial class ApiStore
         await Answer(context, result.Code, result.Body);
     }
 
-    private (int Code, JsonObject Body) Dispatch(string verb, Route route, JsonNode? body, IQueryCollection query, string method, string contentType)
+    private (int Code, JsonObject Body) Dispatch(string verb, Route route, JsonNode? body, IQueryCollection query, string method, string contentType, Writer writer)
     {
         lock (_gate)
         {
@@ -137,9 +139,10 @@ internal sealed partial class ApiStore
             {
                 "get" => Get(route),
                 "list" => List(route, query),
-                "create" => Create(route, body as JsonObject, query),
-                "update" => Update(route, body as JsonObject),
-                "patch" => Patch(route, body, contentType),
+                "create" or "update" or "patch" when writer.Invalid(verb) is { } invalid => (422, invalid),
+                "create" => Create(route, body as JsonObject, query, writer),
+                "update" => Update(route, body as JsonObject, writer),
+                "patch" => Patch(route, body, contentType, query, writer),
                 "delete" => Delete(route, body as JsonObject, query),
                 "deletecollection" => DeleteCollection(route, query),
                 _ => (405, Status(405, "MethodNotAllowed", $"{method} is not supported")),

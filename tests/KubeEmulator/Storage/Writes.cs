@@ -24,7 +24,7 @@ internal sealed partial class ApiStore
         obj["kind"] = type.Kind;
     }
 
-    private (int, JsonObject) Create(Route route, JsonObject? body, IQueryCollection query)
+    private (int, JsonObject) Create(Route route, JsonObject? body, IQueryCollection query, Writer writer, List<ManagedEntry>? applied = null)
     {
         if (body is null || route.Name is not null || route.Subresource is not null)
         {
@@ -92,6 +92,7 @@ internal sealed partial class ApiStore
             return (422, errors);
         }
 
+        ManagedFields.Set(body, applied ?? ManagedFields.Update(null, body, ManagedFields.Base(null, body, false), writer.Manager, route.Type.GroupVersion, null, Now(), Shape.For(route.Type)));
         if (query["dryRun"].FirstOrDefault() == "All")
         {
             return (201, (JsonObject)body.DeepClone());
@@ -116,7 +117,7 @@ internal sealed partial class ApiStore
         return errors.Count == 0 ? null : Admission.Invalid(type, Meta(obj, "name") ?? "", errors);
     }
 
-    private (int, JsonObject) Update(Route route, JsonObject? body)
+    private (int, JsonObject) Update(Route route, JsonObject? body, Writer writer)
     {
         if (body is null || route.Name is null)
         {
@@ -146,11 +147,11 @@ internal sealed partial class ApiStore
             return (409, Status(409, "Conflict", $"Operation cannot be fulfilled on {route.Type.Plural} \"{route.Name}\": the object has been modified; please apply your changes to the latest version and try again", new JsonObject { ["name"] = route.Name, ["kind"] = route.Type.Plural }));
         }
 
-        return Replace(route, key, current, body);
+        return Replace(route, key, current, body, writer);
     }
 
     /// <summary>Stores <paramref name="body"/> as the new state after the rules of the main resource or the status subresource.</summary>
-    private (int, JsonObject) Replace(Route route, string key, JsonObject current, JsonObject body)
+    private (int, JsonObject) Replace(Route route, string key, JsonObject current, JsonObject body, Writer writer, List<ManagedEntry>? applied = null)
     {
         JsonObject next;
         if (route.Subresource == "status")
@@ -209,6 +210,7 @@ internal sealed partial class ApiStore
             next["metadata"]!["generation"] = (current["metadata"]!["generation"]?.GetValue<long>() ?? 1) + 1;
         }
 
+        ManagedFields.Set(next, applied ?? ManagedFields.Update(current, next, ManagedFields.Base(current, body, route.Subresource is not null), writer.Manager, route.Type.GroupVersion, route.Subresource, Now(), Shape.For(route.Type)));
         if (JsonNode.DeepEquals(next, current))
         {
             // A no-op write stores nothing: same resourceVersion, no watch event.
@@ -232,11 +234,22 @@ internal sealed partial class ApiStore
         return keys.All(k => JsonNode.DeepEquals(a[k], b[k]));
     }
 
-    private (int, JsonObject) Patch(Route route, JsonNode? patch, string contentType)
+    private (int, JsonObject) Patch(Route route, JsonNode? patch, string contentType, IQueryCollection query, Writer writer)
     {
         if (route.Name is null || patch is null)
         {
             return (400, Status(400, "BadRequest", "a patch names one object and has a body"));
+        }
+
+        var mediaType = contentType.Split(';')[0].Trim();
+        if (mediaType == ApplyPatchType)
+        {
+            return ApplyPatch(route, patch, query, writer);
+        }
+
+        if (writer.Force is not null)
+        {
+            return (422, Admission.Invalid("PatchOptions", "meta.k8s.io", "", [("force", "Forbidden: may not be specified for non-apply patch")]));
         }
 
         var key = Key(route.Type, route.Namespace, route.Name);
@@ -246,7 +259,6 @@ internal sealed partial class ApiStore
         }
 
         JsonObject? patched;
-        var mediaType = contentType.Split(';')[0].Trim();
         switch (mediaType)
         {
             case "application/merge-patch+json":
@@ -275,7 +287,7 @@ internal sealed partial class ApiStore
                 patched = result;
                 break;
             default:
-                return (415, Status(415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (got {mediaType}); server-side apply is not emulated"));
+                return (415, Status(415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json application/apply-patch+yaml (got {mediaType})"));
         }
 
         if (patched is null)
@@ -289,7 +301,7 @@ internal sealed partial class ApiStore
             return (409, Status(409, "Conflict", $"Operation cannot be fulfilled on {route.Type.Plural} \"{route.Name}\": the object has been modified; please apply your changes to the latest version and try again"));
         }
 
-        return Replace(route, key, current, patched);
+        return Replace(route, key, current, patched, writer);
     }
 
     private void Remove(ResourceType type, string key, JsonObject obj)
