@@ -87,6 +87,23 @@ public sealed class KubectlTests
             Assert.NotEqual(0, result.Code);
             Assert.Contains("spec.size", result.Output, StringComparison.Ordinal);
 
+            // "Server-Side Apply": kubectl apply --server-side sends an apply patch as field manager "kubectl"; another
+            // manager changing its field is a conflict until it forces.
+            var mine = Path.Combine(dir.FullName, "ssa.yaml");
+            var theirs = Path.Combine(dir.FullName, "ssa-other.yaml");
+            await File.WriteAllTextAsync(mine, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ssa}\ndata: {mode: fast}\n", cts.Token);
+            await File.WriteAllTextAsync(theirs, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ssa}\ndata: {mode: slow}\n", cts.Token);
+            result = await RunAsync(kubectl!, ["apply", "--server-side", "-f", mine], env, cts.Token);
+            Assert.True(result.Code == 0, result.Output);
+            Assert.Contains("configmap/ssa serverside-applied", result.Output, StringComparison.Ordinal);
+            result = await RunAsync(kubectl!, ["apply", "--server-side", "--field-manager=other", "-f", theirs], env, cts.Token);
+            Assert.NotEqual(0, result.Code);
+            Assert.Contains("Apply failed with 1 conflict: conflict with \"kubectl\": .data.mode", result.Output, StringComparison.Ordinal);
+            result = await RunAsync(kubectl!, ["apply", "--server-side", "--field-manager=other", "--force-conflicts", "-f", theirs], env, cts.Token);
+            Assert.True(result.Code == 0, result.Output);
+            result = await RunAsync(kubectl!, ["get", "configmap", "ssa", "-o", "jsonpath={.data.mode} {.metadata.managedFields[*].manager}"], env, cts.Token);
+            Assert.Equal("slow other", result.Output);
+
             result = await RunAsync(kubectl!, $"delete -f {data}/widget.yaml".Split(' '), env, cts.Token);
             Assert.True(result.Code == 0, result.Output);
             result = await RunAsync(kubectl!, "get widgets".Split(' '), env, cts.Token);
