@@ -92,6 +92,11 @@ internal sealed partial class ApiStore
             return (422, errors);
         }
 
+        if (OwnerReferencesForbidden(route.Type, body, null) is { } forbidden)
+        {
+            return (403, forbidden);
+        }
+
         if (query["dryRun"].FirstOrDefault() == "All")
         {
             return (201, (JsonObject)body.DeepClone());
@@ -203,6 +208,11 @@ internal sealed partial class ApiStore
             return (422, errors);
         }
 
+        if (OwnerReferencesForbidden(route.Type, next, current) is { } forbidden)
+        {
+            return (403, forbidden);
+        }
+
         if (route.Subresource is null && (route.Type.HasStatus || route.Type.IsCustom) && !SameExcept(next, current, "metadata", "status"))
         {
             // "API Conventions": metadata.generation moves on changes of the desired state only.
@@ -306,6 +316,7 @@ internal sealed partial class ApiStore
         var deleted = (JsonObject)obj.DeepClone();
         deleted["metadata"]!["resourceVersion"] = NextVersion();
         Publish(type, "DELETED", deleted, null);
+        AfterChange(type, deleted);
         if (type.Plural == "customresourcedefinitions")
         {
             Crds.Uninstall(_types, deleted);
@@ -344,5 +355,7 @@ internal sealed partial class ApiStore
         {
             Crds.Install(_types, obj);
         }
+
+        AfterChange(type, obj);
     }
 }
