@@ -39,6 +39,11 @@ internal sealed partial class ApiStore
                 Store(type, Key(type, null, ns), obj, "ADDED");
             }
         }
+
+        lock (_gate)
+        {
+            StoreRbacBootstrap();
+        }
     }
 
     public EmulatorFaults Faults { get; }

@@ -54,6 +54,11 @@ internal static class Discovery
                     ["verbs"] = new JsonArray("get", "patch", "update"),
                 });
             }
+
+            if (t is { IsCustom: false, Group: "", Plural: "pods" })
+            {
+                resources.Add(new JsonObject { ["name"] = "pods/log", ["singularName"] = "", ["namespaced"] = true, ["kind"] = "Pod", ["verbs"] = new JsonArray("get") });
+            }
         }
 
         return new JsonObject

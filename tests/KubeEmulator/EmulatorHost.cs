@@ -20,6 +20,12 @@ public sealed record EmulatorOptions
 
     /// <summary>How many watch events are kept; a watch from an older resourceVersion gets 410 Gone.</summary>
     public int WatchHistoryWindow { get; init; } = 10_000;
+
+    /// <summary>
+    /// Enforce RBAC for service-account tokens (<c>Bearer system:serviceaccount:&lt;ns&gt;:&lt;name&gt;</c>); every other
+    /// token stays cluster-admin. The standalone server turns it on with <c>KUBE_EMULATOR_RBAC=1</c>.
+    /// </summary>
+    public bool Rbac { get; init; }
 }
 
 /// <summary>A Kubernetes API server emulator on 127.0.0.1 over plain HTTP, in-process.</summary>
@@ -44,6 +50,9 @@ public sealed class EmulatorHost : IAsyncDisposable
     public EmulatorFaults Faults => _store.Faults;
 
     public RequestCounts RequestCounts => _store.Counts;
+
+    /// <summary>What each service account used while <see cref="EmulatorOptions.Rbac"/> was on, and which granted permissions it never used.</summary>
+    public AccessLog AccessLog => _store.Access;
 
     public static async Task<EmulatorHost> StartAsync(EmulatorOptions options, CancellationToken cancellationToken)
     {

@@ -13,7 +13,8 @@ using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(S
     context.Cancel = true;
     stop.Cancel();
 });
-await using var host = await EmulatorHost.StartAsync(new EmulatorOptions { Port = port }, stop.Token);
+var rbac = Environment.GetEnvironmentVariable("KUBE_EMULATOR_RBAC") is "1" or "true";
+await using var host = await EmulatorHost.StartAsync(new EmulatorOptions { Port = port, Rbac = rbac }, stop.Token);
 Console.WriteLine($"Kubernetes API emulator listening on {host.BaseUri}; Ctrl-C stops it");
 try
 {

@@ -29,10 +29,20 @@ internal sealed record ResourceType(
         new("", "v1", "events", "Event", true, false, ["ev"], PrinterColumns: Columns(
             ("Last Seen", "string", ".lastTimestamp"), ("Type", "string", ".type"), ("Reason", "string", ".reason"),
             ("Object", "string", ".involvedObject.name"), ("Message", "string", ".message"))),
-        new("", "v1", "pods", "Pod", true, true, ["po"]),
+        new("", "v1", "pods", "Pod", true, true, ["po"], PrinterColumns: Columns(
+            ("Ready", "string", ".status.containerStatuses"), ("Status", "string", ".status.phase"),
+            ("Restarts", "string", ".status.containerStatuses"), ("IP", "string", ".status.podIP"))),
         new("apps", "v1", "deployments", "Deployment", true, true, ["deploy"], PrinterColumns: Columns(
             ("Ready", "integer", ".status.readyReplicas"), ("Up-to-date", "integer", ".status.updatedReplicas"),
             ("Available", "integer", ".status.availableReplicas"))),
+        new("apps", "v1", "replicasets", "ReplicaSet", true, true, ["rs"], PrinterColumns: Columns(
+            ("Desired", "integer", ".spec.replicas"), ("Current", "integer", ".status.replicas"), ("Ready", "integer", ".status.readyReplicas"))),
+        new("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true, false, [], PrinterColumns: Columns(
+            ("AddressType", "string", ".addressType"), ("Ports", "string", ".ports"), ("Endpoints", "string", ".endpoints"))),
+        new("rbac.authorization.k8s.io", "v1", "roles", "Role", true, false, []),
+        new("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", true, false, []),
+        new("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false, false, []),
+        new("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false, false, []),
         new("networking.k8s.io", "v1", "ingresses", "Ingress", true, true, ["ing"]),
         new("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", true, false, ["netpol"]),
         new("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", true, true, ["pdb"]),

@@ -62,6 +62,14 @@ internal sealed partial class ApiStore
             return;
         }
 
+        var user = UserInfo.FromAuthorization(context.Request.Headers.Authorization.FirstOrDefault());
+        if (Authorize(user, verb, route) is { } forbidden)
+        {
+            Counts.Add(verb, route.Resource, 403);
+            await Answer(context, 403, forbidden);
+            return;
+        }
+
         if (Faults.Take(verb, route.Resource) is { } injected)
         {
             Counts.Add(verb, route.Resource, injected);
@@ -72,6 +80,12 @@ internal sealed partial class ApiStore
 
             var reason = injected switch { 409 => "Conflict", 429 => "TooManyRequests", 503 => "ServiceUnavailable", _ => "InternalError" };
             await Answer(context, injected, Status(injected, reason, "injected fault"));
+            return;
+        }
+
+        if (route.Subresource == "log")
+        {
+            await AnswerPodLogAsync(context, verb, route);
             return;
         }
 
@@ -113,7 +127,7 @@ internal sealed partial class ApiStore
         (int Code, JsonObject Body) result;
         try
         {
-            result = Dispatch(verb, route, body, query, method, contentType, writer);
+            result = Dispatch(verb, route, body, query, method, contentType, writer, user);
         }
         catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException or KeyNotFoundException)
         {
@@ -131,10 +145,11 @@ internal sealed partial class ApiStore
         await Answer(context, result.Code, result.Body);
     }
 
-    private (int Code, JsonObject Body) Dispatch(string verb, Route route, JsonNode? body, IQueryCollection query, string method, string contentType, Writer writer)
+    private (int Code, JsonObject Body) Dispatch(string verb, Route route, JsonNode? body, IQueryCollection query, string method, string contentType, Writer writer, UserInfo user)
     {
         lock (_gate)
         {
+            _requestUser = user;
             return verb switch
             {
                 "get" => Get(route),
@@ -204,7 +219,7 @@ internal sealed partial class ApiStore
 
         var name = parts.Length > i + 1 ? parts[i + 1] : null;
         var sub = parts.Length > i + 2 ? parts[i + 2] : null;
-        if (sub is not null && (sub != "status" || !type.HasStatus) || parts.Length > i + 3)
+        if (sub is not null && !ServesSubresource(type, sub) || parts.Length > i + 3)
         {
             return null;
         }

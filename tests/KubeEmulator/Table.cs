@@ -28,7 +28,7 @@ internal static class Table
             var cells = new JsonArray { item["metadata"]?["name"]?.DeepClone() };
             foreach (var c in printer)
             {
-                var value = Path(item, c["jsonPath"]?.GetValue<string>() ?? "");
+                var value = Printers.Cell(type, item, c["name"]?.GetValue<string>() ?? "") ?? Path(item, c["jsonPath"]?.GetValue<string>() ?? "");
                 cells.Add(c["type"]?.GetValue<string>() == "date" && value is JsonValue v && v.TryGetValue<string>(out var s) ? Age(s, now) : value?.DeepClone());
             }
 

@@ -6,6 +6,8 @@ namespace KubeEmulator;
 /// <summary>Built-in admission: names and immutable fields.</summary>
 internal static partial class Admission
 {
+    internal const string LabelValueMessage = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
+
     public static string? ValidateName(ResourceType type, string name)
     {
         if (name.Length == 0)
@@ -14,6 +16,12 @@ internal static partial class Admission
         }
 
         // "Object Names and IDs": most kinds use DNS-1123 subdomains (253), Namespaces and Services DNS-1123 labels (63).
+        if (type is { IsCustom: false, Plural: "services" } && !Rules.IsDns1035Label(name))
+        {
+            // ValidateServiceName: a Service name is a DNS-1035 label (it becomes a DNS name and an env var prefix).
+            return $"Invalid value: \"{name}\": {Rules.Dns1035LabelMessage}";
+        }
+
         var label = type.Plural is "namespaces" or "services";
         var max = label ? 63 : 253;
         if (name.Length > max || !ApiStore.Dns1123Subdomain().IsMatch(name) || (label && name.Contains('.', StringComparison.Ordinal)))
@@ -42,7 +50,7 @@ internal static partial class Admission
             var text = value is JsonValue v && v.TryGetValue<string>(out var t) ? t : null;
             if (text is null || text.Length > 63 || !LabelValue().IsMatch(text))
             {
-                yield return ("metadata.labels", $"Invalid value: \"{text ?? value?.ToJsonString()}\": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')");
+                yield return ("metadata.labels", $"Invalid value: \"{text ?? value?.ToJsonString()}\": {LabelValueMessage}");
             }
         }
 
@@ -87,7 +95,7 @@ internal static partial class Admission
     }
 
     /// <summary>"prefix/name" or "name": prefix a DNS-1123 subdomain, name at most 63 characters of [-A-Za-z0-9_.], alphanumeric at both ends.</summary>
-    private static string? QualifiedNameError(string key)
+    internal static string? QualifiedNameError(string key)
     {
         var slash = key.IndexOf('/', StringComparison.Ordinal);
         var name = slash < 0 ? key : key[(slash + 1)..];
@@ -113,22 +121,10 @@ internal static partial class Admission
 
     public static IEnumerable<(string, string)> ValidateKind(ResourceType type, JsonObject obj, JsonObject? old)
     {
-        if (type.Plural == "deployments")
+        // Each built-in kind's upstream validation lives in its own file under Admission/.
+        foreach (var error in KindValidation.Validate(type, obj, old))
         {
-            var selector = obj["spec"]?["selector"];
-            if (selector is null)
-            {
-                yield return ("spec.selector", "Required value");
-            }
-            else if (old is not null && !JsonNode.DeepEquals(selector, old["spec"]?["selector"]))
-            {
-                yield return ("spec.selector", "Invalid value: field is immutable");
-            }
-            else if (selector["matchLabels"] is JsonObject match && obj["spec"]?["template"]?["metadata"]?["labels"] is JsonObject labels
-                && match.Any(p => labels[p.Key]?.GetValue<string>() != p.Value?.GetValue<string>()))
-            {
-                yield return ("spec.template.metadata.labels", "Invalid value: `selector` does not match template `labels`");
-            }
+            yield return error;
         }
 
         if (type.Plural == "customresourcedefinitions")
@@ -173,5 +169,6 @@ internal static partial class Admission
         : message.StartsWith("Duplicate", StringComparison.Ordinal) ? "FieldValueDuplicate"
         : message.StartsWith("Too many", StringComparison.Ordinal) ? "FieldValueTooMany"
         : message.StartsWith("Too long", StringComparison.Ordinal) ? "FieldValueTooLong"
+        : message.StartsWith("Not found", StringComparison.Ordinal) ? "FieldValueNotFound"
         : "FieldValueInvalid";
 }

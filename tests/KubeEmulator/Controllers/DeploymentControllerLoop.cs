@@ -22,7 +22,8 @@ internal sealed partial class ApiStore
 
     /// <summary>
     /// The deployment controller: every <see cref="EmulatorOptions.DeploymentControllerDelay"/> one rolling-update
-    /// step, until the new pods are all available or, with a failing image, the progress deadline has passed.
+    /// step (with the ReplicaSets and Pods behind it), until the new pods are all available or, with pods that
+    /// cannot start, the progress deadline has passed; a change of their inputs starts it again (Workloads.cs).
     /// </summary>
     private async Task RunDeploymentControllerAsync(ResourceType type, string key, long generation, DateTimeOffset started)
     {
@@ -38,12 +39,8 @@ internal sealed partial class ApiStore
                         return;
                     }
 
-                    var template = current["spec"]?["template"]?.ToJsonString() ?? "";
                     var desired = current["spec"]?["replicas"]?.GetValue<int>() ?? 1;
-                    var images = (current["spec"]?["template"]?["spec"]?["containers"] as JsonArray ?? []).Select(c => c?["image"]?.GetValue<string>() ?? "");
-                    var failing = FailingImages();
-                    var pods = DeploymentController.Step(DeploymentPods.For(_deploymentPods.GetValueOrDefault(key), template), desired, images.Any(failing.Contains));
-                    _deploymentPods[key] = pods;
+                    var pods = StepDeployment(key, current);
                     var complete = DeploymentController.IsComplete(pods, desired);
                     var deadline = TimeSpan.FromSeconds(current["spec"]?["progressDeadlineSeconds"]?.GetValue<int>() ?? 600);
                     var exceeded = !complete && _time.GetUtcNow() - started >= deadline;
@@ -66,17 +63,5 @@ internal sealed partial class ApiStore
         {
             // Server stopping.
         }
-    }
-
-    private HashSet<string> FailingImages()
-    {
-        var set = new HashSet<string>(StringComparer.Ordinal);
-        var configMaps = _types.Find(t => t.Plural == "configmaps")!;
-        if (_objects.TryGetValue(Key(configMaps, "kube-system", "emulator-faults"), out var cm) && cm["data"]?["failingImages"]?.GetValue<string>() is { } text)
-        {
-            set.UnionWith(text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-        }
-
-        return set;
     }
 }

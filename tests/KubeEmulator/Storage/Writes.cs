@@ -92,6 +92,11 @@ internal sealed partial class ApiStore
             return (422, errors);
         }
 
+        if (OwnerReferencesForbidden(route.Type, body, null) is { } forbidden)
+        {
+            return (403, forbidden);
+        }
+
         ManagedFields.Set(body, applied ?? ManagedFields.Update(null, body, ManagedFields.Base(null, body, false), writer.Manager, route.Type.GroupVersion, null, Now(), Shape.For(route.Type)));
         if (query["dryRun"].FirstOrDefault() == "All")
         {
@@ -202,6 +207,11 @@ internal sealed partial class ApiStore
         if (errors is not null)
         {
             return (422, errors);
+        }
+
+        if (OwnerReferencesForbidden(route.Type, next, current) is { } forbidden)
+        {
+            return (403, forbidden);
         }
 
         if (route.Subresource is null && (route.Type.HasStatus || route.Type.IsCustom) && !SameExcept(next, current, "metadata", "status"))
@@ -318,6 +328,7 @@ internal sealed partial class ApiStore
         var deleted = (JsonObject)obj.DeepClone();
         deleted["metadata"]!["resourceVersion"] = NextVersion();
         Publish(type, "DELETED", deleted, null);
+        AfterChange(type, deleted);
         if (type.Plural == "customresourcedefinitions")
         {
             Crds.Uninstall(_types, deleted);
@@ -356,5 +367,7 @@ internal sealed partial class ApiStore
         {
             Crds.Install(_types, obj);
         }
+
+        AfterChange(type, obj);
     }
 }
