@@ -8,11 +8,11 @@ namespace KubeEmulator;
 /// <summary>
 /// A structural OpenAPI v3 schema applied like the API server does for custom resources: unknown fields pruned,
 /// defaults filled in, then types, required, enum, pattern, minimum/maximum, min/maxLength, min/maxItems checked.
-/// x-kubernetes-validations (CEL) are accepted and not evaluated.
+/// Then the x-kubernetes-validations (CEL) rules (<see cref="SchemaRules"/>), with the old object on an update.
 /// </summary>
 internal static class Schema
 {
-    public static void ApplyAndValidate(JsonObject schema, JsonObject obj, List<(string, string)> errors)
+    public static void ApplyAndValidate(JsonObject schema, JsonObject obj, List<(string, string)> errors, JsonObject? old = null)
     {
         // apiVersion, kind and metadata are the server's; only the rest follows the CRD's schema.
         var properties = schema["properties"] as JsonObject;
@@ -49,7 +49,18 @@ internal static class Schema
         }
 
         Required(schema, obj, "", errors);
+        if (HasRules(schema))
+        {
+            SchemaRules.Validate(schema, obj, old, errors);
+        }
     }
+
+    private static bool HasRules(JsonNode? node) => node switch
+    {
+        JsonObject o => o.Any(p => p.Key == "x-kubernetes-validations" || HasRules(p.Value)),
+        JsonArray a => a.Any(HasRules),
+        _ => false,
+    };
 
     private static void Required(JsonObject schema, JsonObject obj, string path, List<(string, string)> errors)
     {

@@ -114,7 +114,7 @@ internal sealed partial class ApiStore
         var errors = new List<(string, string)>(Defaults.Apply(type, obj, old, AllocateClusterIp));
         if (type.Schema is not null)
         {
-            Schema.ApplyAndValidate(type.Schema, obj, errors);
+            Schema.ApplyAndValidate(type.Schema, obj, errors, old);
         }
 
         errors.AddRange(Admission.ValidateMetadata(obj));
