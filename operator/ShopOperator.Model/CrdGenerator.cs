@@ -95,6 +95,15 @@ public static class CrdGenerator
             // The exporter writes nothing for values with a custom converter ("anything"): say what they are.
             schema = new JsonObject { ["type"] = "object", ["additionalProperties"] = IntOrString() };
         }
+        else if (type == typeof(PortNumber))
+        {
+            schema = PortSchema();
+        }
+        else if (typeof(IReadOnlyList<PortNumber>).IsAssignableFrom(type))
+        {
+            // As for quantities: the exporter says nothing about values with a custom converter.
+            schema = new JsonObject { ["type"] = "array", ["items"] = PortSchema() };
+        }
         else if (type == typeof(DateTimeOffset))
         {
             schema = new JsonObject { ["type"] = "string", ["format"] = "date-time" };
@@ -174,6 +183,8 @@ public static class CrdGenerator
 
         return schema;
     }
+
+    private static JsonObject PortSchema() => new() { ["type"] = "integer", ["format"] = "int32", ["minimum"] = 1, ["maximum"] = 65535 };
 
     private static JsonObject IntOrString() => new()
     {

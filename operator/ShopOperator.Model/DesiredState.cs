@@ -17,7 +17,11 @@ public static class DesiredState
     public const string ManagedBy = "shop-operator";
 
     /// <summary>The children, with <paramref name="apiImage"/> and <paramref name="webImage"/> on the two tiers (the rollout planner's choice).</summary>
-    public static IReadOnlyList<JsonObject> Build(ShopInstance shop, string apiImage, string webImage)
+    /// <param name="shop">The shop.</param>
+    /// <param name="apiImage">The api tier's image.</param>
+    /// <param name="webImage">The web tier's image.</param>
+    /// <param name="databasePorts">The database's ports as the connection names them (<see cref="NetworkPolicies.PortOf"/>), for the api tier's egress when spec.database.egress.ports is not set; default 5432.</param>
+    public static IReadOnlyList<JsonObject> Build(ShopInstance shop, string apiImage, string webImage, IReadOnlyList<int>? databasePorts = null)
     {
         ArgumentNullException.ThrowIfNull(shop);
         var children = new List<JsonObject>(Secrets.Build(shop));
@@ -32,7 +36,7 @@ public static class DesiredState
             }
         }
 
-        children.AddRange(NetworkPolicies.Build(shop));
+        children.AddRange(NetworkPolicies.Build(shop, databasePorts));
         children.Add(Ingresses.Build(shop));
         return children;
     }

@@ -32,6 +32,9 @@ public sealed record ShopInstanceSpec
 
     public RolloutSpec? Rollout { get; init; }
 
+    [Doc("Who may reach the shop and whom it may reach, beyond the database (NetworkPolicies); every field defaults to today's layout: ingress-nginx, kube-dns, a namespace named monitoring.")]
+    public NetworkSpec? Network { get; init; }
+
     [Default(false)]
     [Doc("Stop reconciling without deleting anything (incident response, GitOps pauses); freezes rollouts too.")]
     public bool Suspend { get; init; }
@@ -93,7 +96,7 @@ public sealed record DatabaseSpec
     [Doc("The operator creates a role and a database on the server named by adminSecretRef.")]
     public ProvisionSpec? Provision { get; init; }
 
-    [Doc("Where the api tier may connect on 5432 (NetworkPolicy egress).")]
+    [Doc("Where the api tier may connect to the database (NetworkPolicy egress): a cidr, or pod/namespace selectors; absent allows any destination on the database ports.")]
     public EgressSpec? Egress { get; init; }
 }
 
@@ -150,6 +153,76 @@ public sealed record EgressSpec
     [PreserveUnknownFields]
     [Doc("A Kubernetes label selector for the database's namespace.")]
     public JsonObject? NamespaceSelector { get; init; }
+
+    [MaxItems(8)]
+    [Doc("Database TCP ports. Default: the port of the connection (the connection string's Port, or the admin Secret's port key with provision), else 5432.")]
+    public IReadOnlyList<PortNumber>? Ports { get; init; }
+}
+
+/// <summary>A TCP or UDP port number (1-65535).</summary>
+[JsonConverter(typeof(PortNumberConverter))]
+public readonly record struct PortNumber(int Value)
+{
+    public static implicit operator PortNumber(int value) => new(value);
+
+    public override string ToString() => Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}
+
+public sealed class PortNumberConverter : JsonConverter<PortNumber>
+{
+    public override PortNumber Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options) => new(reader.GetInt32());
+
+    public override void Write(System.Text.Json.Utf8JsonWriter writer, PortNumber value, System.Text.Json.JsonSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteNumberValue(value.Value);
+    }
+}
+
+[Doc("NetworkPolicy peers and ports for the cluster's layout. A list left out keeps the default; an empty list allows nobody.")]
+public sealed record NetworkSpec
+{
+    [MaxItems(16)]
+    [Doc("Who may reach both tiers' http port (the Ingress controller). Default: pods in the namespace ingress-nginx. Traefik: namespace kube-system and its pod labels; cloud load balancers in IP mode or host-network controllers: their cidr.")]
+    public IReadOnlyList<NetworkPeer>? IngressFrom { get; init; }
+
+    [Doc("Where the tiers resolve names. Default: pods labelled k8s-app=kube-dns in any namespace, port 53.")]
+    public DnsSpec? Dns { get; init; }
+
+    [MaxItems(16)]
+    [Doc("Who may scrape both tiers' metrics port. Default: pods in the namespace monitoring.")]
+    public IReadOnlyList<NetworkPeer>? MonitoringFrom { get; init; }
+}
+
+public sealed record DnsSpec
+{
+    [MaxItems(16)]
+    [Doc("DNS servers: pod/namespace selectors, or a cidr such as NodeLocal DNSCache's 169.254.20.10/32. Default: pods labelled k8s-app=kube-dns in any namespace.")]
+    public IReadOnlyList<NetworkPeer>? To { get; init; }
+
+    [MaxItems(4)]
+    [Doc("Ports the DNS servers' pods listen on, allowed for UDP and TCP (a policy sees the pod's port: 5353 on OpenShift). Default: 53.")]
+    public IReadOnlyList<PortNumber>? Ports { get; init; }
+}
+
+[CelRule(NetworkPeer.CidrOrSelectorsRule, NetworkPeer.CidrOrSelectorsMessage)]
+[Doc("One NetworkPolicy peer: a cidr, or a namespaceSelector and/or podSelector (both: pods matching podSelector in namespaces matching namespaceSelector; podSelector alone: the shop's own namespace).")]
+public sealed record NetworkPeer
+{
+    public const string CidrOrSelectorsRule = "has(self.cidr) != (has(self.namespaceSelector) || has(self.podSelector))";
+    public const string CidrOrSelectorsMessage = "set either cidr or namespaceSelector/podSelector";
+
+    [MaxLength(64)]
+    [Doc("IPv4 or IPv6 network in CIDR notation, e.g. 10.0.0.0/16 (ipBlock).")]
+    public string? Cidr { get; init; }
+
+    [PreserveUnknownFields]
+    [Doc("A Kubernetes label selector for namespaces ({} selects all).")]
+    public JsonObject? NamespaceSelector { get; init; }
+
+    [PreserveUnknownFields]
+    [Doc("A Kubernetes label selector for pods.")]
+    public JsonObject? PodSelector { get; init; }
 }
 
 public sealed record RolloutSpec

@@ -92,6 +92,23 @@ public static partial class ShopInstanceValidator
             }
         }
 
+        if (spec["network"] is JsonObject network)
+        {
+            foreach (var (field, peers) in new[] { ("ingressFrom", network["ingressFrom"]), ("monitoringFrom", network["monitoringFrom"]), ("dns.to", JsonRead.Child(network["dns"], "to")) })
+            {
+                if (peers is JsonArray list)
+                {
+                    for (var i = 0; i < list.Count; i++)
+                    {
+                        if (list[i] is JsonObject peer)
+                        {
+                            CheckPeer(peer, $"spec.network.{field}[{i}]", errors);
+                        }
+                    }
+                }
+            }
+        }
+
         if (spec["host"] is JsonValue host && host.GetValueKind() == JsonValueKind.String && KubeNames.IsIPv4(host.GetValue<string>()))
         {
             // networking validation ValidateIngressSpec: an Ingress rule's host.
@@ -103,6 +120,28 @@ public static partial class ShopInstanceValidator
             if (JsonRead.Child(spec[tier], "resources") is JsonObject resources)
             {
                 CheckResources(resources, $"spec.{tier}.resources", errors);
+            }
+        }
+    }
+
+    /// <summary>A NetworkPeer: the CEL rule's twin, then what the NetworkPolicy's validation checks (ipBlock cidr, selectors).</summary>
+    private static void CheckPeer(JsonObject peer, string path, List<FieldError> errors)
+    {
+        if (Present(peer, "cidr") == (Present(peer, "namespaceSelector") || Present(peer, "podSelector")))
+        {
+            errors.Add(new(path, NetworkPeer.CidrOrSelectorsMessage));
+        }
+
+        if (peer["cidr"] is JsonValue cidr && cidr.TryGetValue<string>(out var text) && !IPNetwork.TryParse(text, out _))
+        {
+            errors.Add(new($"{path}.cidr", $"'{text}' is not a network in CIDR notation (e.g. 10.0.0.0/16)"));
+        }
+
+        foreach (var field in new[] { "namespaceSelector", "podSelector" })
+        {
+            if (peer[field] is JsonObject selector)
+            {
+                CheckSelector(selector, $"{path}.{field}", errors);
             }
         }
     }

@@ -20,7 +20,8 @@ public sealed record SecretReference(string Name, IReadOnlyList<string> Keys, st
 /// <summary>
 /// What the reconciler knows besides the ShopInstance: its live Deployments, the database outcome, and what went
 /// wrong on this pass: children the API server refused, referenced Secrets or keys that are missing, and why the
-/// tiers' pods are waiting (e.g. "CreateContainerConfigError: secret \"shop-db\" not found"), read on failure.
+/// tiers' pods are waiting (e.g. "CreateContainerConfigError: secret \"shop-db\" not found"), read on failure;
+/// and the database's ports as the connection names them (NetworkPolicies.PortOf, the admin Secret's port).
 /// </summary>
 public sealed record PlanRequest(
     JsonObject Shop,
@@ -30,7 +31,8 @@ public sealed record PlanRequest(
     DateTimeOffset Now,
     IReadOnlyList<ApplyFailure>? ApplyFailures = null,
     IReadOnlyList<MissingSecret>? MissingSecrets = null,
-    IReadOnlyList<string>? PodProblems = null);
+    IReadOnlyList<string>? PodProblems = null,
+    IReadOnlyList<int>? DatabasePorts = null);
 
 /// <summary>
 /// Everything one reconcile should make true: the children, the status, the events.
@@ -106,7 +108,7 @@ public static class ShopPlanner
         var startedAt = previous?.RolloutStartedAt ?? ConditionSet.Since(previous?.Conditions, ConditionSet.Reconciling, ConditionStatus.True);
         var decision = RolloutPlanner.Decide(new RolloutInput(target, autoRollback, deadline, previous, api, web, startedAt, request.Now));
 
-        var children = DesiredState.Build(shop, decision.ApiImage, decision.WebImage);
+        var children = DesiredState.Build(shop, decision.ApiImage, decision.WebImage, request.DatabasePorts);
         var missing = request.MissingSecrets ?? [];
         var (connectionSecret, _) = Specs.Deployments.DatabaseConnection(shop);
         if (request.LiveApiDeployment is null && missing.Any(m => m.Name == connectionSecret))

@@ -158,7 +158,7 @@ public sealed class CrdTests
     {
         var rules = new List<string>();
         CollectCel(Schema, rules);
-        Assert.Equal([ImageRule.Message, EgressSpec.CidrOrSelectorsMessage, DatabaseSpec.ExactlyOneMessage], rules);
+        Assert.Equal([ImageRule.Message, EgressSpec.CidrOrSelectorsMessage, DatabaseSpec.ExactlyOneMessage, NetworkPeer.CidrOrSelectorsMessage, NetworkPeer.CidrOrSelectorsMessage, NetworkPeer.CidrOrSelectorsMessage], rules);
 
         // The image rule's twin says what its messageExpression says (A_tag_gets_a_CEL_messageExpression_...).
         foreach (var message in rules.Where(r => r != ImageRule.Message))
@@ -255,6 +255,11 @@ public sealed class CrdTests
         foreach (var (name, child) in node["properties"] as JsonObject ?? [])
         {
             CollectCel(child!.AsObject(), messages);
+        }
+
+        if (node["items"] is JsonObject items)
+        {
+            CollectCel(items, messages);
         }
 
         messages.AddRange((node["x-kubernetes-validations"] as JsonArray ?? []).Select(r => r!["message"]!.GetValue<string>()));

@@ -42,7 +42,25 @@ public sealed class SpecGoldenTests
         };
         var issuerOnly = Specs.Valid("demo-issuer");
         issuerOnly["spec"]!["tls"] = new JsonObject { ["clusterIssuer"] = "letsencrypt-prod" };
-        return [.. samples.Append(selectorEgress).Append(issuerOnly).Select(ShopInstance.FromJson)];
+        var network = Specs.Valid("demo-network");
+        network["spec"]!["network"] = new JsonObject
+        {
+            ["ingressFrom"] = new JsonArray(
+                new JsonObject { ["cidr"] = "10.0.0.0/16" },
+                new JsonObject
+                {
+                    ["namespaceSelector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["kubernetes.io/metadata.name"] = "kube-system" } },
+                    ["podSelector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["app.kubernetes.io/name"] = "traefik" } },
+                }),
+            ["dns"] = new JsonObject
+            {
+                ["to"] = new JsonArray(new JsonObject { ["cidr"] = "169.254.20.10/32" }),
+                ["ports"] = new JsonArray(53, 5353),
+            },
+            ["monitoringFrom"] = new JsonArray(),
+        };
+        network["spec"]!["database"]!["egress"] = new JsonObject { ["ports"] = new JsonArray(25060) };
+        return [.. samples.Append(selectorEgress).Append(issuerOnly).Append(network).Select(ShopInstance.FromJson)];
     }
 
     [Theory]
@@ -63,5 +81,47 @@ public sealed class SpecGoldenTests
             Assert.Equal(fromBuilders.Count, composed.Count);
             Assert.All(composed, child => Assert.Contains(fromBuilders, b => JsonNode.DeepEquals(b, child)));
         }
+    }
+
+    [Fact]
+    public void Database_ports_come_from_the_spec_else_the_connection_else_5432()
+    {
+        var shop = ShopInstance.FromJson(Specs.Valid());
+        var explicitPorts = ShopInstance.FromJson(Specs.Valid().With("spec.database.egress.ports", new JsonArray(6432)));
+
+        Assert.Equal([5432], NetworkPolicies.DatabasePorts(shop.Spec, null));
+        Assert.Equal([25060], NetworkPolicies.DatabasePorts(shop.Spec, [25060]));
+        Assert.Equal([6432], NetworkPolicies.DatabasePorts(explicitPorts.Spec, [25060]));
+        var api = DesiredState.Build(shop, Image, Image, [25060]).Single(c => c["kind"]!.GetValue<string>() == "NetworkPolicy" && c["metadata"]!["name"]!.GetValue<string>() == "demo-api");
+        Assert.Equal(25060, api["spec"]!["egress"]![0]!["ports"]![0]!["port"]!.GetValue<int>());
+    }
+
+    [Theory]
+    [InlineData("Host=db;Port=6432;Database=shop;Username=shop", 6432)]
+    [InlineData("host=db; port = 5433 ;database=shop", 5433)]
+    [InlineData("Host=db.example.com:25060;Database=shop", 25060)]
+    [InlineData("Host=db;Database=shop", null)]
+    [InlineData("Host=a:5433,b:5434;Database=shop", null)]
+    [InlineData("postgresql://shop@db.example.com:6543/shop?sslmode=require", 6543)]
+    [InlineData("postgres://shop@db/shop", null)]
+    [InlineData("Port=notanumber", null)]
+    public void The_port_of_a_connection_string(string connectionString, int? port) =>
+        Assert.Equal(port, NetworkPolicies.PortOf(connectionString));
+
+    [Fact]
+    public void An_empty_peer_list_allows_nobody_instead_of_everybody()
+    {
+        var shop = ShopInstance.FromJson(Specs.Valid().With("spec.network.ingressFrom", new JsonArray()).With("spec.network.monitoringFrom", new JsonArray()));
+
+        var policies = NetworkPolicies.Build(shop).ToDictionary(p => p["metadata"]!["name"]!.GetValue<string>());
+
+        // A NetworkPolicy rule without from would admit every source.
+        Assert.Empty(policies["demo-web"]["spec"]!["ingress"]!.AsArray());
+        var apiIngress = Assert.Single(policies["demo-api"]["spec"]!["ingress"]!.AsArray())!;
+        Assert.Equal("web", apiIngress["from"]![0]!["podSelector"]!["matchLabels"]!["app.kubernetes.io/component"]!.GetValue<string>());
+        Assert.All(policies.Values.SelectMany(p => p["spec"]!["ingress"]!.AsArray().Concat(p["spec"]!["egress"]!.AsArray())), rule =>
+            Assert.True(rule!["from"] is JsonArray { Count: > 0 } || rule["to"] is JsonArray { Count: > 0 } || (rule["from"] is null && rule["to"] is null && p(rule))));
+
+        static bool p(JsonNode rule) => rule["ports"] is JsonArray; // the database rule without egress.cidr/selectors: any destination on its ports
     }
 }

@@ -115,6 +115,22 @@ public sealed class ValidationTests
             }), "spec.database.egress.podSelector.matchExpressions[0].key",
             "Invalid value: \"a/b/c\": a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"),
 
+        // spec.network peers (NetworkPolicy peers) and ports.
+        new("peer with cidr and selector", s => s.With("spec.network.ingressFrom", new JsonArray(new JsonObject
+            {
+                ["cidr"] = "10.0.0.0/8",
+                ["namespaceSelector"] = new JsonObject(),
+            })), "spec.network.ingressFrom[0]", NetworkPeer.CidrOrSelectorsMessage),
+        new("peer with nothing", s => s.With("spec.network.monitoringFrom", new JsonArray(new JsonObject())), "spec.network.monitoringFrom[0]", NetworkPeer.CidrOrSelectorsMessage),
+        new("peer with a bad cidr", s => s.With("spec.network.dns.to", new JsonArray(new JsonObject { ["cidr"] = "169.254.20.10/33" })), "spec.network.dns.to[0].cidr",
+            "'169.254.20.10/33' is not a network in CIDR notation (e.g. 10.0.0.0/16)"),
+        new("peer with a bad selector", s => s.With("spec.network.ingressFrom", new JsonArray(new JsonObject
+            {
+                ["podSelector"] = new JsonObject { ["matchExpressions"] = new JsonArray(new JsonObject { ["key"] = "app", ["operator"] = "NotIn" }) },
+            })), "spec.network.ingressFrom[0].podSelector.matchExpressions[0].values", "Required value: must be specified when `operator` is 'In' or 'NotIn'"),
+        new("dns port zero", s => s.With("spec.network.dns.ports", new JsonArray(0)), "spec.network.dns.ports[0]", "must be between 1 and 65535"),
+        new("database port too large", s => s.With("spec.database.egress.ports", new JsonArray(70000)), "spec.database.egress.ports[0]", "must be between 1 and 65535"),
+
         // RE2 (Go regexp): $ is the end of the text, so a final newline fails every pattern, as on the API server.
         new("host with a final newline", s => s.With("spec.host", "shop.example.com\n"), "spec.host",
             "'shop.example.com\n' is not a DNS-1123 subdomain (lower-case letters, digits, '-' and '.')"),
