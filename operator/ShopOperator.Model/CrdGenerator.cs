@@ -46,6 +46,7 @@ public static class CrdGenerator
                     Column("Digest", ".status.servingDigest"),
                     Column("Ready", ".status.conditions[?(@.type==\"Ready\")].status"),
                     Column("Reason", ".status.conditions[?(@.type==\"Ready\")].reason"),
+                    Column("Suspended", ".spec.suspend", type: "boolean"),
                     Column("URL", ".status.url"),
                     Column("Age", ".metadata.creationTimestamp", type: "date"),
                     Column("Serving", ".status.servingImage", priority: 1),

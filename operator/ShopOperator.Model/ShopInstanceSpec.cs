@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 namespace ShopOperator.Model;
 
 /// <summary>What a ShopInstance asks for. The CRD schema is generated from these types (<see cref="CrdGenerator"/>).</summary>
+[Doc("What the shop should be: the image digest both tiers run, where it is served, its database, and how it is rolled out.")]
 public sealed record ShopInstanceSpec
 {
     [Pattern(Patterns.DigestImage)]
@@ -20,6 +21,7 @@ public sealed record ShopInstanceSpec
     [Doc("TLS for the Ingress; absent means plain HTTP.")]
     public TlsSpec? Tls { get; init; }
 
+    [Doc("The Ingress in front of both tiers (/api to the api tier, / to the web tier).")]
     public IngressSpec? Ingress { get; init; }
 
     [Doc("The storefront tier.")]
@@ -28,8 +30,10 @@ public sealed record ShopInstanceSpec
     [Doc("The JSON /api tier; new digests reach it first.")]
     public TierSpec? Api { get; init; }
 
+    [Doc("Where the api tier's database comes from: exactly one of connectionSecretRef and provision.")]
     public required DatabaseSpec Database { get; init; }
 
+    [Doc("How a new spec.image is rolled out: api tier first, then web, rolled back on failure.")]
     public RolloutSpec? Rollout { get; init; }
 
     [Doc("Who may reach the shop and whom it may reach, beyond the database (NetworkPolicies); every field defaults to today's layout: ingress-nginx, kube-dns, a namespace named monitoring.")]
@@ -58,6 +62,7 @@ public sealed record IngressSpec
     [Default(Defaults.IngressClassName)]
     [Pattern(Patterns.DnsSubdomain)]
     [MaxLength(253)]
+    [Doc("The IngressClass that serves the shop (ingressClassName).")]
     public string? ClassName { get; init; }
 
     [Default(0)]
@@ -70,6 +75,7 @@ public sealed record TierSpec
 {
     [Default(Defaults.Replicas)]
     [Range(0, 100)]
+    [Doc("Pods of this tier; more than one also gets a PodDisruptionBudget (maxUnavailable 1).")]
     public int? Replicas { get; init; }
 
     [Doc("Container resources; defaults: requests cpu 100m, memory 128Mi; limits cpu 1, memory 256Mi.")]
@@ -78,8 +84,10 @@ public sealed record TierSpec
 
 public sealed record ResourcesSpec
 {
+    [Doc("Resources the scheduler reserves per pod (cpu, memory, ephemeral-storage, hugepages-<size>, extended resources); each at most its limit.")]
     public IReadOnlyDictionary<string, Quantity>? Requests { get; init; }
 
+    [Doc("The most a pod may use, by resource name; a request without a limit for an extended resource is refused.")]
     public IReadOnlyDictionary<string, Quantity>? Limits { get; init; }
 }
 
@@ -104,11 +112,13 @@ public sealed record SecretKeyRef
 {
     [Pattern(Patterns.DnsSubdomain)]
     [MaxLength(253)]
+    [Doc("The Secret's name, in the shop's namespace.")]
     public required string Name { get; init; }
 
     [Default(Defaults.ConnectionStringKey)]
     [Pattern(Patterns.SecretKey)]
     [MaxLength(253)]
+    [Doc("The key holding the Npgsql connection string.")]
     public string? Key { get; init; }
 }
 
@@ -116,6 +126,7 @@ public sealed record LocalObjectRef
 {
     [Pattern(Patterns.DnsSubdomain)]
     [MaxLength(253)]
+    [Doc("The object's name, in the shop's namespace.")]
     public required string Name { get; init; }
 }
 

@@ -46,6 +46,48 @@ public sealed class CrdTests
         }
     }
 
+    /// <summary>Issue 13: kubectl explain documents every field.</summary>
+    [Fact]
+    public void Every_property_has_a_description()
+    {
+        var missing = new List<string>();
+        Undocumented(Schema, "", missing);
+        Assert.True(missing.Count == 0, "properties without a description (add [Doc] to the C# property): " + string.Join(", ", missing));
+
+        static void Undocumented(JsonObject node, string path, List<string> missing)
+        {
+            foreach (var (name, child) in node["properties"] as JsonObject ?? [])
+            {
+                var childPath = path.Length == 0 ? name : $"{path}.{name}";
+                if (child!["description"] is not JsonValue d || string.IsNullOrWhiteSpace(d.GetValue<string>()))
+                {
+                    missing.Add(childPath);
+                }
+
+                Undocumented(child.AsObject(), childPath, missing);
+            }
+
+            if (node["items"] is JsonObject items)
+            {
+                Undocumented(items, path + "[]", missing);
+            }
+
+            if (node["additionalProperties"] is JsonObject values)
+            {
+                Undocumented(values, path + "{}", missing);
+            }
+        }
+    }
+
+    [Fact]
+    public void A_suspended_shop_shows_in_kubectl_get()
+    {
+        var columns = CrdGenerator.Build()["spec"]!["versions"]![0]!["additionalPrinterColumns"]!.AsArray();
+        var suspended = Assert.Single(columns, c => c!["name"]!.GetValue<string>() == "Suspended")!;
+        Assert.Equal((".spec.suspend", "boolean"), (suspended["jsonPath"]!.GetValue<string>(), suspended["type"]!.GetValue<string>()));
+        Assert.Null(suspended["priority"]);
+    }
+
     [Fact]
     public void The_schema_is_structural()
     {
