@@ -80,6 +80,15 @@ public sealed record TierSpec
 
     [Doc("Container resources; defaults: requests cpu 100m, memory 128Mi; limits cpu 1, memory 256Mi.")]
     public ResourcesSpec? Resources { get; init; }
+
+    [Doc("The tier's ServiceAccount (named <shop>-<tier>).")]
+    public ServiceAccountSpec? ServiceAccount { get; init; }
+}
+
+public sealed record ServiceAccountSpec
+{
+    [Doc("Annotations for the tier's ServiceAccount, for a cloud identity: eks.amazonaws.com/role-arn (EKS IRSA), iam.gke.io/gcp-service-account (GKE Workload Identity), azure.workload.identity/client-id.")]
+    public IReadOnlyDictionary<string, string>? Annotations { get; init; }
 }
 
 public sealed record ResourcesSpec

@@ -121,6 +121,15 @@ public static partial class ShopInstanceValidator
             {
                 CheckResources(resources, $"spec.{tier}.resources", errors);
             }
+
+            if (JsonRead.Child(JsonRead.Child(spec[tier], "serviceAccount"), "annotations") is JsonObject annotations)
+            {
+                // apimachinery ValidateAnnotations: keys are qualified names (checked lower-cased).
+                foreach (var (key, _) in annotations)
+                {
+                    Invalid($"spec.{tier}.serviceAccount.annotations", key, KubeNames.QualifiedName(key.ToLowerInvariant()), errors);
+                }
+            }
         }
     }
 

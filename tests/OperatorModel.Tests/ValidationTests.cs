@@ -131,6 +131,12 @@ public sealed class ValidationTests
         new("dns port zero", s => s.With("spec.network.dns.ports", new JsonArray(0)), "spec.network.dns.ports[0]", "must be between 1 and 65535"),
         new("database port too large", s => s.With("spec.database.egress.ports", new JsonArray(70000)), "spec.database.egress.ports[0]", "must be between 1 and 65535"),
 
+        // apimachinery ValidateAnnotations.
+        new("service account annotation key not qualified", s => s.With("spec.api.serviceAccount.annotations", new JsonObject { ["role arn"] = "x" }), "spec.api.serviceAccount.annotations",
+            "Invalid value: \"role arn\": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"),
+        new("service account annotation not a string", s => s.With("spec.web.serviceAccount.annotations", new JsonObject { ["iam.gke.io/gcp-service-account"] = 1 }),
+            "spec.web.serviceAccount.annotations.iam.gke.io/gcp-service-account", "must be a string"),
+
         // RE2 (Go regexp): $ is the end of the text, so a final newline fails every pattern, as on the API server.
         new("host with a final newline", s => s.With("spec.host", "shop.example.com\n"), "spec.host",
             "'shop.example.com\n' is not a DNS-1123 subdomain (lower-case letters, digits, '-' and '.')"),
