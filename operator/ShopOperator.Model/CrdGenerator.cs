@@ -46,6 +46,7 @@ public static class CrdGenerator
                     Column("Digest", ".status.servingDigest"),
                     Column("Ready", ".status.conditions[?(@.type==\"Ready\")].status"),
                     Column("Reason", ".status.conditions[?(@.type==\"Ready\")].reason"),
+                    Column("Suspended", ".spec.suspend", type: "boolean"),
                     Column("URL", ".status.url"),
                     Column("Age", ".metadata.creationTimestamp", type: "date"),
                     Column("Serving", ".status.servingImage", priority: 1),
@@ -94,6 +95,15 @@ public static class CrdGenerator
         {
             // The exporter writes nothing for values with a custom converter ("anything"): say what they are.
             schema = new JsonObject { ["type"] = "object", ["additionalProperties"] = IntOrString() };
+        }
+        else if (type == typeof(PortNumber))
+        {
+            schema = PortSchema();
+        }
+        else if (typeof(IReadOnlyList<PortNumber>).IsAssignableFrom(type))
+        {
+            // As for quantities: the exporter says nothing about values with a custom converter.
+            schema = new JsonObject { ["type"] = "array", ["items"] = PortSchema() };
         }
         else if (type == typeof(DateTimeOffset))
         {
@@ -175,6 +185,8 @@ public static class CrdGenerator
         return schema;
     }
 
+    private static JsonObject PortSchema() => new() { ["type"] = "integer", ["format"] = "int32", ["minimum"] = 1, ["maximum"] = 65535 };
+
     private static JsonObject IntOrString() => new()
     {
         ["anyOf"] = new JsonArray(new JsonObject { ["type"] = "integer" }, new JsonObject { ["type"] = "string" }),
@@ -189,7 +201,13 @@ public static class CrdGenerator
             schema["x-kubernetes-validations"] = rules;
         }
 
-        rules.Add(new JsonObject { ["rule"] = cel.Rule, ["message"] = cel.Message });
+        var rule = new JsonObject { ["rule"] = cel.Rule, ["message"] = cel.Message };
+        if (cel.MessageExpression is { } expression)
+        {
+            rule["messageExpression"] = expression;
+        }
+
+        rules.Add(rule);
     }
 
     /// <summary>Nullable fields come out as "type": ["string", "null"]; a structural schema has exactly one type.</summary>

@@ -4,9 +4,12 @@ using System.Text.Json.Serialization;
 namespace ShopOperator.Model;
 
 /// <summary>What a ShopInstance asks for. The CRD schema is generated from these types (<see cref="CrdGenerator"/>).</summary>
+[Doc("What the shop should be: the image digest both tiers run, where it is served, its database, and how it is rolled out.")]
 public sealed record ShopInstanceSpec
 {
     [Pattern(Patterns.DigestImage)]
+    [MaxLength(ImageRule.MaxLength)]
+    [CelRule(ImageRule.Rule, ImageRule.Message, MessageExpression = ImageRule.MessageExpression)]
     [Doc("The shop image by digest: registry/repository@sha256:<64 hex>. A tag is rejected: pin a digest (build once, deploy the same digest).")]
     public required string Image { get; init; }
 
@@ -18,6 +21,7 @@ public sealed record ShopInstanceSpec
     [Doc("TLS for the Ingress; absent means plain HTTP.")]
     public TlsSpec? Tls { get; init; }
 
+    [Doc("The Ingress in front of both tiers (/api to the api tier, / to the web tier).")]
     public IngressSpec? Ingress { get; init; }
 
     [Doc("The storefront tier.")]
@@ -26,9 +30,14 @@ public sealed record ShopInstanceSpec
     [Doc("The JSON /api tier; new digests reach it first.")]
     public TierSpec? Api { get; init; }
 
+    [Doc("Where the api tier's database comes from: exactly one of connectionSecretRef and provision.")]
     public required DatabaseSpec Database { get; init; }
 
+    [Doc("How a new spec.image is rolled out: api tier first, then web, rolled back on failure.")]
     public RolloutSpec? Rollout { get; init; }
+
+    [Doc("Who may reach the shop and whom it may reach, beyond the database (NetworkPolicies); every field defaults to today's layout: ingress-nginx, kube-dns, a namespace named monitoring.")]
+    public NetworkSpec? Network { get; init; }
 
     [Default(false)]
     [Doc("Stop reconciling without deleting anything (incident response, GitOps pauses); freezes rollouts too.")]
@@ -53,6 +62,7 @@ public sealed record IngressSpec
     [Default(Defaults.IngressClassName)]
     [Pattern(Patterns.DnsSubdomain)]
     [MaxLength(253)]
+    [Doc("The IngressClass that serves the shop (ingressClassName).")]
     public string? ClassName { get; init; }
 
     [Default(0)]
@@ -65,16 +75,28 @@ public sealed record TierSpec
 {
     [Default(Defaults.Replicas)]
     [Range(0, 100)]
+    [Doc("Pods of this tier; more than one also gets a PodDisruptionBudget (maxUnavailable 1).")]
     public int? Replicas { get; init; }
 
     [Doc("Container resources; defaults: requests cpu 100m, memory 128Mi; limits cpu 1, memory 256Mi.")]
     public ResourcesSpec? Resources { get; init; }
+
+    [Doc("The tier's ServiceAccount (named <shop>-<tier>).")]
+    public ServiceAccountSpec? ServiceAccount { get; init; }
+}
+
+public sealed record ServiceAccountSpec
+{
+    [Doc("Annotations for the tier's ServiceAccount, for a cloud identity: eks.amazonaws.com/role-arn (EKS IRSA), iam.gke.io/gcp-service-account (GKE Workload Identity), azure.workload.identity/client-id.")]
+    public IReadOnlyDictionary<string, string>? Annotations { get; init; }
 }
 
 public sealed record ResourcesSpec
 {
+    [Doc("Resources the scheduler reserves per pod (cpu, memory, ephemeral-storage, hugepages-<size>, extended resources); each at most its limit.")]
     public IReadOnlyDictionary<string, Quantity>? Requests { get; init; }
 
+    [Doc("The most a pod may use, by resource name; a request without a limit for an extended resource is refused.")]
     public IReadOnlyDictionary<string, Quantity>? Limits { get; init; }
 }
 
@@ -91,7 +113,7 @@ public sealed record DatabaseSpec
     [Doc("The operator creates a role and a database on the server named by adminSecretRef.")]
     public ProvisionSpec? Provision { get; init; }
 
-    [Doc("Where the api tier may connect on 5432 (NetworkPolicy egress).")]
+    [Doc("Where the api tier may connect to the database (NetworkPolicy egress): a cidr, or pod/namespace selectors; absent allows any destination on the database ports.")]
     public EgressSpec? Egress { get; init; }
 }
 
@@ -99,11 +121,13 @@ public sealed record SecretKeyRef
 {
     [Pattern(Patterns.DnsSubdomain)]
     [MaxLength(253)]
+    [Doc("The Secret's name, in the shop's namespace.")]
     public required string Name { get; init; }
 
     [Default(Defaults.ConnectionStringKey)]
     [Pattern(Patterns.SecretKey)]
     [MaxLength(253)]
+    [Doc("The key holding the Npgsql connection string.")]
     public string? Key { get; init; }
 }
 
@@ -111,6 +135,7 @@ public sealed record LocalObjectRef
 {
     [Pattern(Patterns.DnsSubdomain)]
     [MaxLength(253)]
+    [Doc("The object's name, in the shop's namespace.")]
     public required string Name { get; init; }
 }
 
@@ -148,6 +173,76 @@ public sealed record EgressSpec
     [PreserveUnknownFields]
     [Doc("A Kubernetes label selector for the database's namespace.")]
     public JsonObject? NamespaceSelector { get; init; }
+
+    [MaxItems(8)]
+    [Doc("Database TCP ports. Default: the port of the connection (the connection string's Port, or the admin Secret's port key with provision), else 5432.")]
+    public IReadOnlyList<PortNumber>? Ports { get; init; }
+}
+
+/// <summary>A TCP or UDP port number (1-65535).</summary>
+[JsonConverter(typeof(PortNumberConverter))]
+public readonly record struct PortNumber(int Value)
+{
+    public static implicit operator PortNumber(int value) => new(value);
+
+    public override string ToString() => Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}
+
+public sealed class PortNumberConverter : JsonConverter<PortNumber>
+{
+    public override PortNumber Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options) => new(reader.GetInt32());
+
+    public override void Write(System.Text.Json.Utf8JsonWriter writer, PortNumber value, System.Text.Json.JsonSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteNumberValue(value.Value);
+    }
+}
+
+[Doc("NetworkPolicy peers and ports for the cluster's layout. A list left out keeps the default; an empty list allows nobody.")]
+public sealed record NetworkSpec
+{
+    [MaxItems(16)]
+    [Doc("Who may reach both tiers' http port (the Ingress controller). Default: pods in the namespace ingress-nginx. Traefik: namespace kube-system and its pod labels; cloud load balancers in IP mode or host-network controllers: their cidr.")]
+    public IReadOnlyList<NetworkPeer>? IngressFrom { get; init; }
+
+    [Doc("Where the tiers resolve names. Default: pods labelled k8s-app=kube-dns in any namespace, port 53.")]
+    public DnsSpec? Dns { get; init; }
+
+    [MaxItems(16)]
+    [Doc("Who may scrape both tiers' metrics port. Default: pods in the namespace monitoring.")]
+    public IReadOnlyList<NetworkPeer>? MonitoringFrom { get; init; }
+}
+
+public sealed record DnsSpec
+{
+    [MaxItems(16)]
+    [Doc("DNS servers: pod/namespace selectors, or a cidr such as NodeLocal DNSCache's 169.254.20.10/32. Default: pods labelled k8s-app=kube-dns in any namespace.")]
+    public IReadOnlyList<NetworkPeer>? To { get; init; }
+
+    [MaxItems(4)]
+    [Doc("Ports the DNS servers' pods listen on, allowed for UDP and TCP (a policy sees the pod's port: 5353 on OpenShift). Default: 53.")]
+    public IReadOnlyList<PortNumber>? Ports { get; init; }
+}
+
+[CelRule(NetworkPeer.CidrOrSelectorsRule, NetworkPeer.CidrOrSelectorsMessage)]
+[Doc("One NetworkPolicy peer: a cidr, or a namespaceSelector and/or podSelector (both: pods matching podSelector in namespaces matching namespaceSelector; podSelector alone: the shop's own namespace).")]
+public sealed record NetworkPeer
+{
+    public const string CidrOrSelectorsRule = "has(self.cidr) != (has(self.namespaceSelector) || has(self.podSelector))";
+    public const string CidrOrSelectorsMessage = "set either cidr or namespaceSelector/podSelector";
+
+    [MaxLength(64)]
+    [Doc("IPv4 or IPv6 network in CIDR notation, e.g. 10.0.0.0/16 (ipBlock).")]
+    public string? Cidr { get; init; }
+
+    [PreserveUnknownFields]
+    [Doc("A Kubernetes label selector for namespaces ({} selects all).")]
+    public JsonObject? NamespaceSelector { get; init; }
+
+    [PreserveUnknownFields]
+    [Doc("A Kubernetes label selector for pods.")]
+    public JsonObject? PodSelector { get; init; }
 }
 
 public sealed record RolloutSpec
@@ -169,6 +264,32 @@ public static class Defaults
     public const int Replicas = 2;
     public const string ConnectionStringKey = "connectionString";
     public const int ProgressDeadlineSeconds = 600;
+}
+
+/// <summary>
+/// The image rule as CEL, so a tag gets a message that says what to do rather than the raw pattern: the
+/// messageExpression and <see cref="ShopInstanceValidator"/> (its C# twin, <see cref="For"/>) say the same.
+/// </summary>
+public static class ImageRule
+{
+    /// <summary>A reference is at most 255 characters (distribution's NameTotalLengthMax) plus @sha256:&lt;64 hex&gt;; also bounds the CEL cost.</summary>
+    public const int MaxLength = 512;
+
+    public const string Rule = "self.matches('" + Patterns.DigestImage + "')";
+    public const string Message = "must be pinned to a digest: registry/repository@sha256:<64 hex>";
+    public const string Malformed = " has a malformed digest: expected registry/repository@sha256:<64 lower-case hex digits>";
+    public const string Tag = " names a tag, not a digest: pin a digest: registry/repository@sha256:<64 hex> (build once, deploy the same digest)";
+    public const string Unpinned = " is not pinned to a digest: pin a digest: registry/repository@sha256:<64 hex> (build once, deploy the same digest)";
+
+    public const string MessageExpression = "\"'\" + self + \"'\" + (self.contains('@') ? \"" + Malformed + "\" : self.substring(self.lastIndexOf('/') + 1).contains(':') ? \"" + Tag + "\" : \"" + Unpinned + "\")";
+
+    /// <summary>What <see cref="MessageExpression"/> evaluates to for <paramref name="image"/>, step by step the same.</summary>
+    public static string For(string image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        var afterLastSlash = image[(image.LastIndexOf('/') + 1)..];
+        return "'" + image + "'" + (image.Contains('@', StringComparison.Ordinal) ? Malformed : afterLastSlash.Contains(':', StringComparison.Ordinal) ? Tag : Unpinned);
+    }
 }
 
 public static class Patterns

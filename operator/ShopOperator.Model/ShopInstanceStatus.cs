@@ -7,12 +7,15 @@ namespace ShopOperator.Model;
 /// (observedGeneration, standard conditions), and by the operator itself on the next pass: the rollout's
 /// start time lives here, so a restarted or newly elected operator keeps the rollout's deadline.
 /// </summary>
+[Doc("What the operator observed and did: conditions, the digest serving, the rollout under way and its history.")]
 public sealed record ShopInstanceStatus
 {
     [Format("int64")]
+    [Doc("The metadata.generation this status describes; older than metadata.generation while the operator has not caught up.")]
     public long? ObservedGeneration { get; init; }
 
     [ListMap("type")]
+    [Doc("Ready (serving), Reconciling (work under way), Stalled (cannot progress without a change), DatabaseReady.")]
     public IReadOnlyList<Condition>? Conditions { get; init; }
 
     [Doc("Where the shop answers: http(s)://host.")]
@@ -34,8 +37,10 @@ public sealed record ShopInstanceStatus
     [Doc("The digest whose rollout failed; not retried until spec.image changes.")]
     public string? FailedImage { get; init; }
 
+    [Doc("The web tier's replica counts, from its Deployment.")]
     public TierStatus? Web { get; init; }
 
+    [Doc("The api tier's replica counts, from its Deployment.")]
     public TierStatus? Api { get; init; }
 
     [MaxItems(RolloutPlanner.HistoryLimit)]
@@ -46,30 +51,40 @@ public sealed record ShopInstanceStatus
 public sealed record TierStatus
 {
     [Format("int32")]
+    [Doc("spec.replicas of the tier's Deployment.")]
     public int DesiredReplicas { get; init; }
 
     [Format("int32")]
+    [Doc("Pods that pass their readiness probe.")]
     public int ReadyReplicas { get; init; }
 
     [Format("int32")]
+    [Doc("Pods on the Deployment's current template (the digest the tier is moving to).")]
     public int UpdatedReplicas { get; init; }
 }
 
 /// <summary>A condition in the standard (metav1.Condition) shape; lastTransitionTime moves only when status flips.</summary>
+[Doc("A condition in the standard metav1.Condition shape.")]
 public sealed record Condition
 {
+    [Doc("Ready, Reconciling, Stalled or DatabaseReady.")]
     public required string Type { get; init; }
 
+    [Doc("True, False or Unknown.")]
     public required ConditionStatus Status { get; init; }
 
+    [Doc("A CamelCase word for programs (e.g. Available, RolloutFailed, DatabaseNotReady).")]
     public string? Reason { get; init; }
 
+    [Doc("What happened, for people.")]
     public string? Message { get; init; }
 
     [Format("int64")]
+    [Doc("The metadata.generation the condition was set for.")]
     public long? ObservedGeneration { get; init; }
 
     [Format("date-time")]
+    [Doc("When status last changed.")]
     public DateTimeOffset? LastTransitionTime { get; init; }
 }
 
@@ -81,18 +96,24 @@ public enum ConditionStatus
     Unknown,
 }
 
+[Doc("One rollout of a digest and how it ended.")]
 public sealed record RolloutRecord
 {
+    [Doc("The digest rolled out.")]
     public required string Image { get; init; }
 
     [Format("date-time")]
+    [Doc("When the rollout started.")]
     public DateTimeOffset? StartedAt { get; init; }
 
     [Format("date-time")]
+    [Doc("When it ended.")]
     public DateTimeOffset? FinishedAt { get; init; }
 
+    [Doc("Succeeded, RolledBack, Failed or Superseded.")]
     public required RolloutOutcome Outcome { get; init; }
 
+    [Doc("What happened (the failed tier, the digest rolled back to, a recovery).")]
     public string? Message { get; init; }
 }
 

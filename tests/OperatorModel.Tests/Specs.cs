@@ -71,7 +71,7 @@ public static class Specs
             {
                 tierSpec["resources"] = new JsonObject
                 {
-                    ["requests"] = new JsonObject { ["cpu"] = Pick("100m", "250m", "1"), ["memory"] = Pick("128Mi", "1Gi") },
+                    ["requests"] = new JsonObject { ["cpu"] = Pick("100m", "250m", "1"), ["memory"] = Pick("128Mi", "256Mi") },
                     ["limits"] = new JsonObject { ["cpu"] = random.Next(1, 4), ["memory"] = Pick("256Mi", "2Gi") },
                 };
             }
@@ -107,6 +107,43 @@ public static class Specs
                     ["namespaceSelector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["kubernetes.io/metadata.name"] = "db" } },
                 };
                 break;
+        }
+
+        if (database["egress"] is JsonObject egressPorts && random.Next(2) == 0)
+        {
+            egressPorts["ports"] = new JsonArray(Pick("5432", "6432", "25060") is var port ? int.Parse(port, CultureInfo.InvariantCulture) : 5432);
+        }
+
+        if (random.Next(2) == 0)
+        {
+            JsonObject Peer() => random.Next(3) switch
+            {
+                0 => new JsonObject { ["cidr"] = Pick("10.0.0.0/8", "169.254.20.10/32", "fd00::/8") },
+                1 => new JsonObject { ["namespaceSelector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["kubernetes.io/metadata.name"] = Label(8) } } },
+                _ => new JsonObject
+                {
+                    ["namespaceSelector"] = new JsonObject(),
+                    ["podSelector"] = new JsonObject { ["matchExpressions"] = new JsonArray(new JsonObject { ["key"] = "app", ["operator"] = "In", ["values"] = new JsonArray(Label(6)) }) },
+                },
+            };
+            JsonArray Peers() => new([.. Enumerable.Range(0, random.Next(0, 3)).Select(_ => Peer())]);
+            var network = new JsonObject();
+            if (random.Next(2) == 0)
+            {
+                network["ingressFrom"] = Peers();
+            }
+
+            if (random.Next(2) == 0)
+            {
+                network["dns"] = new JsonObject { ["to"] = Peers(), ["ports"] = new JsonArray(53, 5353) };
+            }
+
+            if (random.Next(2) == 0)
+            {
+                network["monitoringFrom"] = Peers();
+            }
+
+            spec["network"] = network;
         }
 
         spec["database"] = database;

@@ -1,0 +1,127 @@
+using System.Text.Json.Nodes;
+using ShopOperator.Kube;
+using ShopOperator.Model;
+using ShopOperator.Model.Specs;
+using Xunit;
+
+namespace OperatorModel.Tests;
+
+/// <summary>
+/// Each child builder of ShopOperator.Model.Specs on its own, for every sample (and the variants that reach its
+/// other branches), compared with golden/specs/&lt;kind&gt;.yaml. Refresh with
+/// <c>UPDATE_GOLDEN=1 dotnet test tests/OperatorModel.Tests --filter GoldenTests</c> and review the diff.
+/// </summary>
+public sealed class SpecGoldenTests
+{
+    private const string Image = "ghcr.io/example/shop@sha256:4f5e0d7c1b2a39486f7e8d9c0b1a2f3e4d5c6b7a8f9e0d1c2b3a4f5e6d7c8b9a";
+
+    public static TheoryData<string> Kinds => new(Builders.Keys);
+
+    private static readonly Dictionary<string, Func<ShopInstance, IEnumerable<JsonObject?>>> Builders = new(StringComparer.Ordinal)
+    {
+        ["secrets"] = shop => Secrets.Build(shop),
+        ["serviceaccounts"] = shop => Tiers.All.Select(t => ServiceAccounts.Build(shop, t)),
+        ["services"] = shop => Tiers.All.Select(t => Services.Build(shop, t)),
+        ["deployments"] = shop => Tiers.All.Select(t => Deployments.Build(shop, t, Image)),
+        ["poddisruptionbudgets"] = shop => Tiers.All.Select(t => PodDisruptionBudgets.Build(shop, t)),
+        ["networkpolicies"] = shop => NetworkPolicies.Build(shop),
+        ["ingresses"] = shop => [Ingresses.Build(shop)],
+    };
+
+    /// <summary>The samples, then the variants no sample shows.</summary>
+    public static IReadOnlyList<ShopInstance> Shops()
+    {
+        var samples = new[] { "shopinstance-minimal.yaml", "shopinstance-full.yaml", "provision/shopinstance-provisioned.yaml" }
+            .Select(f => (JsonObject)JsonYaml.FromYaml(File.ReadAllText(Repo.Path("config/samples/" + f))).Single())
+            .ToList();
+        var selectorEgress = Specs.Valid("demo-selectors");
+        selectorEgress["spec"]!["database"]!["egress"] = new JsonObject
+        {
+            ["podSelector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["app"] = "postgres" } },
+            ["namespaceSelector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["kubernetes.io/metadata.name"] = "db" } },
+        };
+        var issuerOnly = Specs.Valid("demo-issuer");
+        issuerOnly["spec"]!["tls"] = new JsonObject { ["clusterIssuer"] = "letsencrypt-prod" };
+        var network = Specs.Valid("demo-network");
+        network["spec"]!["network"] = new JsonObject
+        {
+            ["ingressFrom"] = new JsonArray(
+                new JsonObject { ["cidr"] = "10.0.0.0/16" },
+                new JsonObject
+                {
+                    ["namespaceSelector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["kubernetes.io/metadata.name"] = "kube-system" } },
+                    ["podSelector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["app.kubernetes.io/name"] = "traefik" } },
+                }),
+            ["dns"] = new JsonObject
+            {
+                ["to"] = new JsonArray(new JsonObject { ["cidr"] = "169.254.20.10/32" }),
+                ["ports"] = new JsonArray(53, 5353),
+            },
+            ["monitoringFrom"] = new JsonArray(),
+        };
+        network["spec"]!["database"]!["egress"] = new JsonObject { ["ports"] = new JsonArray(25060) };
+        return [.. samples.Append(selectorEgress).Append(issuerOnly).Append(network).Select(ShopInstance.FromJson)];
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void Each_builder_renders_its_golden_file(string kind)
+    {
+        var objects = Shops().SelectMany(shop => Builders[kind](shop)).OfType<JsonObject>().ToList();
+        Golden.Check($"specs/{kind}.yaml", JsonYaml.ToYaml(objects), $"the {kind} built for the samples");
+    }
+
+    [Fact]
+    public void DesiredState_is_exactly_the_builders_output()
+    {
+        foreach (var shop in Shops())
+        {
+            var composed = DesiredState.Build(shop, Image, Image);
+            var fromBuilders = Builders.Values.SelectMany(b => b(shop)).OfType<JsonObject>().ToList();
+            Assert.Equal(fromBuilders.Count, composed.Count);
+            Assert.All(composed, child => Assert.Contains(fromBuilders, b => JsonNode.DeepEquals(b, child)));
+        }
+    }
+
+    [Fact]
+    public void Database_ports_come_from_the_spec_else_the_connection_else_5432()
+    {
+        var shop = ShopInstance.FromJson(Specs.Valid());
+        var explicitPorts = ShopInstance.FromJson(Specs.Valid().With("spec.database.egress.ports", new JsonArray(6432)));
+
+        Assert.Equal([5432], NetworkPolicies.DatabasePorts(shop.Spec, null));
+        Assert.Equal([25060], NetworkPolicies.DatabasePorts(shop.Spec, [25060]));
+        Assert.Equal([6432], NetworkPolicies.DatabasePorts(explicitPorts.Spec, [25060]));
+        var api = DesiredState.Build(shop, Image, Image, [25060]).Single(c => c["kind"]!.GetValue<string>() == "NetworkPolicy" && c["metadata"]!["name"]!.GetValue<string>() == "demo-api");
+        Assert.Equal(25060, api["spec"]!["egress"]![0]!["ports"]![0]!["port"]!.GetValue<int>());
+    }
+
+    [Theory]
+    [InlineData("Host=db;Port=6432;Database=shop;Username=shop", 6432)]
+    [InlineData("host=db; port = 5433 ;database=shop", 5433)]
+    [InlineData("Host=db.example.com:25060;Database=shop", 25060)]
+    [InlineData("Host=db;Database=shop", null)]
+    [InlineData("Host=a:5433,b:5434;Database=shop", null)]
+    [InlineData("postgresql://shop@db.example.com:6543/shop?sslmode=require", 6543)]
+    [InlineData("postgres://shop@db/shop", null)]
+    [InlineData("Port=notanumber", null)]
+    public void The_port_of_a_connection_string(string connectionString, int? port) =>
+        Assert.Equal(port, NetworkPolicies.PortOf(connectionString));
+
+    [Fact]
+    public void An_empty_peer_list_allows_nobody_instead_of_everybody()
+    {
+        var shop = ShopInstance.FromJson(Specs.Valid().With("spec.network.ingressFrom", new JsonArray()).With("spec.network.monitoringFrom", new JsonArray()));
+
+        var policies = NetworkPolicies.Build(shop).ToDictionary(p => p["metadata"]!["name"]!.GetValue<string>());
+
+        // A NetworkPolicy rule without from would admit every source.
+        Assert.Empty(policies["demo-web"]["spec"]!["ingress"]!.AsArray());
+        var apiIngress = Assert.Single(policies["demo-api"]["spec"]!["ingress"]!.AsArray())!;
+        Assert.Equal("web", apiIngress["from"]![0]!["podSelector"]!["matchLabels"]!["app.kubernetes.io/component"]!.GetValue<string>());
+        Assert.All(policies.Values.SelectMany(p => p["spec"]!["ingress"]!.AsArray().Concat(p["spec"]!["egress"]!.AsArray())), rule =>
+            Assert.True(rule!["from"] is JsonArray { Count: > 0 } || rule["to"] is JsonArray { Count: > 0 } || (rule["from"] is null && rule["to"] is null && p(rule))));
+
+        static bool p(JsonNode rule) => rule["ports"] is JsonArray; // the database rule without egress.cidr/selectors: any destination on its ports
+    }
+}
