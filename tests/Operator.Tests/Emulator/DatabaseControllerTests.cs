@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
+using ShopOperator.Database;
 using ShopOperator.Kube;
 using ShopOperator.Reconcile;
 using Xunit.Abstractions;
@@ -21,15 +22,20 @@ public sealed class DatabaseControllerTests(EmulatorFixture fixture, ITestOutput
     {
         public volatile bool Reachable = true;
 
+        public volatile string Reason = ProvisionReasons.ServerUnreachable;
+
         public ConcurrentQueue<string> Passwords { get; } = new();
 
         public ConcurrentQueue<string> Dropped { get; } = new();
 
-        public Task<DatabaseOutcome> EnsureAsync(DatabaseRequest request, IReadOnlyDictionary<string, string> admin, string password, CancellationToken ct)
+        public int Calls;
+
+        public Task<ProvisionResult> EnsureAsync(AdminEndpoint admin, DatabaseNames names, string password, CancellationToken ct)
         {
+            Interlocked.Increment(ref Calls);
             if (!Reachable)
             {
-                return Task.FromResult(new DatabaseOutcome(false, "ServerUnreachable", $"cannot reach {admin.GetValueOrDefault("host")}:5432"));
+                return Task.FromResult(new ProvisionResult(false, Reason, $"cannot reach {admin.Host}:{admin.Port}"));
             }
 
             if (Passwords.LastOrDefault() != password)
@@ -37,13 +43,13 @@ public sealed class DatabaseControllerTests(EmulatorFixture fixture, ITestOutput
                 Passwords.Enqueue(password);
             }
 
-            return Task.FromResult(new DatabaseOutcome(true, "Provisioned", "role and database exist", password, $"Host={admin["host"]};Database={request.ShopName};Username={request.ShopName};Password={password}"));
+            return Task.FromResult(new ProvisionResult(true, ProvisionReasons.Provisioned, "role and database exist"));
         }
 
-        public Task DropAsync(DatabaseRequest request, IReadOnlyDictionary<string, string> admin, CancellationToken ct)
+        public Task<ProvisionResult> DropAsync(AdminEndpoint admin, DatabaseNames names, CancellationToken ct)
         {
-            Dropped.Enqueue(request.Namespace + "/" + request.ShopName);
-            return Task.CompletedTask;
+            Dropped.Enqueue(names.Database);
+            return Task.FromResult(new ProvisionResult(true, ProvisionReasons.Dropped, "dropped"));
         }
     }
 
@@ -128,7 +134,7 @@ public sealed class DatabaseControllerTests(EmulatorFixture fixture, ITestOutput
         await kube.DeleteAsync(ResourceKind.ShopInstance, ns, "demo");
 
         await Poll.UntilAsync(async () => await kube.TryGetAsync(ResourceKind.ShopInstance, ns, "demo") is null ? new object() : null, what: "shop gone");
-        Assert.Equal([ns + "/demo"], db.Dropped.ToArray());
+        Assert.Equal([DatabaseNames.For(ns, "demo").Database], db.Dropped.ToArray());
     }
 
     [Fact]

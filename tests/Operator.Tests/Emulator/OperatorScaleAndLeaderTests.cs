@@ -17,7 +17,7 @@ public sealed class OperatorScaleAndLeaderTests(EmulatorFixture fixture, ITestOu
     {
         var ns = "le-" + Guid.NewGuid().ToString("N")[..6];
         var kube = new TestKube(new k8s.Kubernetes(Cluster.Config));
-        await kube.CreateNamespaceAsync(ns);
+        await kube.CreateShopNamespaceAsync(ns);
         var lease = ns; // the lease lives next to the shops in this test
         var optionsA = OperatorInstance.TestOptions("op-a", lease) with { WatchNamespaces = [ns] };
 
@@ -63,7 +63,7 @@ public sealed class OperatorScaleAndLeaderTests(EmulatorFixture fixture, ITestOu
         const int count = 200;
         var ns = "scale-" + Guid.NewGuid().ToString("N")[..6];
         var kube = new TestKube(new k8s.Kubernetes(Cluster.Config));
-        await kube.CreateNamespaceAsync(ns);
+        await kube.CreateShopNamespaceAsync(ns);
         await using var op = OperatorProcess.Start(Cluster.Config, new Dictionary<string, string>
         {
             ["WATCH_NAMESPACES"] = ns,

@@ -69,7 +69,7 @@ public sealed class K3sEndToEndTests(ITestOutputHelper output) : IAsyncLifetime
     {
         var config = RequireCluster();
         var kube = new TestKube(new Kubernetes(config));
-        await kube.CreateNamespaceAsync("e2e-apply");
+        await kube.CreateShopNamespaceAsync("e2e-apply");
         await using var op = await OperatorInstance.StartAsync(config, OperatorInstance.TestOptions() with { WatchNamespaces = ["e2e-apply"] }, new XunitOutput(output));
         await kube.CreateAsync(TestKube.Shop("e2e-apply", "demo"));
 
@@ -88,7 +88,7 @@ public sealed class K3sEndToEndTests(ITestOutputHelper output) : IAsyncLifetime
     {
         var config = RequireCluster();
         var kube = new TestKube(new Kubernetes(config));
-        await kube.CreateNamespaceAsync("e2e-drift");
+        await kube.CreateShopNamespaceAsync("e2e-drift");
         await using var op = await OperatorInstance.StartAsync(config, OperatorInstance.TestOptions() with { WatchNamespaces = ["e2e-drift"] }, new XunitOutput(output));
         await kube.CreateAsync(TestKube.Shop("e2e-drift", "demo"));
         await Poll.UntilAsync(() => kube.TryGetAsync(ResourceKind.Service, "e2e-drift", "demo-api"), TimeSpan.FromSeconds(60));
@@ -111,7 +111,7 @@ public sealed class K3sEndToEndTests(ITestOutputHelper output) : IAsyncLifetime
         // (api-first ordering and rollback need a digest that serves; the emulator tests cover them.)
         var config = RequireCluster();
         var kube = new TestKube(new Kubernetes(config));
-        await kube.CreateNamespaceAsync("e2e-rollout");
+        await kube.CreateShopNamespaceAsync("e2e-rollout");
         await using var op = await OperatorInstance.StartAsync(config, OperatorInstance.TestOptions() with { WatchNamespaces = ["e2e-rollout"] }, new XunitOutput(output));
         await kube.CreateAsync(TestKube.Shop("e2e-rollout", "demo", replicas: 1, progressDeadlineSeconds: 10));
 
