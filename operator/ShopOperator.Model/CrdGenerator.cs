@@ -189,7 +189,13 @@ public static class CrdGenerator
             schema["x-kubernetes-validations"] = rules;
         }
 
-        rules.Add(new JsonObject { ["rule"] = cel.Rule, ["message"] = cel.Message });
+        var rule = new JsonObject { ["rule"] = cel.Rule, ["message"] = cel.Message };
+        if (cel.MessageExpression is { } expression)
+        {
+            rule["messageExpression"] = expression;
+        }
+
+        rules.Add(rule);
     }
 
     /// <summary>Nullable fields come out as "type": ["string", "null"]; a structural schema has exactly one type.</summary>

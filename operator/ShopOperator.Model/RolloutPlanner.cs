@@ -64,6 +64,20 @@ public static class RolloutPlanner
             // changed before it finished shows as a live Deployment on another digest: that one starts its own clock.
             var retargeted = (input.Api.Exists && input.Api.Image != target) || (input.Web.Exists && input.Web.Image != target);
             input = input with { StartedAt = retargeted ? now : input.StartedAt };
+            if (input.Api.IsDone(target) && input.Web.IsDone(target))
+            {
+                // Also after a failure: pods that came up late (a Secret created, quota freed, nodes added) serve.
+                var recovered = target == failed;
+                var firstStart = recovered ? history.FirstOrDefault(h => h.Image == target)?.StartedAt ?? now : input.StartedAt ?? now;
+                Record(history, target, firstStart, now, RolloutOutcome.Succeeded, recovered ? "first deployment recovered: both tiers became available after it had failed" : "first deployment");
+                if (recovered)
+                {
+                    events.Add(new PlannedEvent("Normal", "RolloutRecovered", $"{Short(target)} serves on both tiers after its first deployment had failed"));
+                }
+
+                return new(target, target, target, null, null, history, RolloutPhase.Steady, "running " + Short(target), null, events);
+            }
+
             if (target == failed || input.Api.HasFailed(target) || input.Web.HasFailed(target))
             {
                 var message = $"first deployment of {Short(target)} failed (progress deadline exceeded); nothing to roll back to";
@@ -74,12 +88,6 @@ public static class RolloutPlanner
                 }
 
                 return new(target, target, null, null, target, history, RolloutPhase.Failed, target == failed ? FailureMessage(status) : message, null, events);
-            }
-
-            if (input.Api.IsDone(target) && input.Web.IsDone(target))
-            {
-                Record(history, target, input.StartedAt ?? now, now, RolloutOutcome.Succeeded, "first deployment");
-                return new(target, target, target, null, null, history, RolloutPhase.Steady, "running " + Short(target), null, events);
             }
 
             return new(target, target, null, null, null, history, RolloutPhase.Deploying, "deploying " + Short(target), input.StartedAt ?? now, events);

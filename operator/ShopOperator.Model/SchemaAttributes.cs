@@ -70,4 +70,7 @@ public sealed class CelRuleAttribute(string rule, string message) : Attribute
     public string Rule { get; } = rule;
 
     public string Message { get; } = message;
+
+    /// <summary>A CEL expression for the message (messageExpression); <see cref="Message"/> is the fallback.</summary>
+    public string? MessageExpression { get; init; }
 }

@@ -7,6 +7,8 @@ namespace ShopOperator.Model;
 public sealed record ShopInstanceSpec
 {
     [Pattern(Patterns.DigestImage)]
+    [MaxLength(ImageRule.MaxLength)]
+    [CelRule(ImageRule.Rule, ImageRule.Message, MessageExpression = ImageRule.MessageExpression)]
     [Doc("The shop image by digest: registry/repository@sha256:<64 hex>. A tag is rejected: pin a digest (build once, deploy the same digest).")]
     public required string Image { get; init; }
 
@@ -169,6 +171,32 @@ public static class Defaults
     public const int Replicas = 2;
     public const string ConnectionStringKey = "connectionString";
     public const int ProgressDeadlineSeconds = 600;
+}
+
+/// <summary>
+/// The image rule as CEL, so a tag gets a message that says what to do rather than the raw pattern: the
+/// messageExpression and <see cref="ShopInstanceValidator"/> (its C# twin, <see cref="For"/>) say the same.
+/// </summary>
+public static class ImageRule
+{
+    /// <summary>A reference is at most 255 characters (distribution's NameTotalLengthMax) plus @sha256:&lt;64 hex&gt;; also bounds the CEL cost.</summary>
+    public const int MaxLength = 512;
+
+    public const string Rule = "self.matches('" + Patterns.DigestImage + "')";
+    public const string Message = "must be pinned to a digest: registry/repository@sha256:<64 hex>";
+    public const string Malformed = " has a malformed digest: expected registry/repository@sha256:<64 lower-case hex digits>";
+    public const string Tag = " names a tag, not a digest: pin a digest: registry/repository@sha256:<64 hex> (build once, deploy the same digest)";
+    public const string Unpinned = " is not pinned to a digest: pin a digest: registry/repository@sha256:<64 hex> (build once, deploy the same digest)";
+
+    public const string MessageExpression = "\"'\" + self + \"'\" + (self.contains('@') ? \"" + Malformed + "\" : self.substring(self.lastIndexOf('/') + 1).contains(':') ? \"" + Tag + "\" : \"" + Unpinned + "\")";
+
+    /// <summary>What <see cref="MessageExpression"/> evaluates to for <paramref name="image"/>, step by step the same.</summary>
+    public static string For(string image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        var afterLastSlash = image[(image.LastIndexOf('/') + 1)..];
+        return "'" + image + "'" + (image.Contains('@', StringComparison.Ordinal) ? Malformed : afterLastSlash.Contains(':', StringComparison.Ordinal) ? Tag : Unpinned);
+    }
 }
 
 public static class Patterns

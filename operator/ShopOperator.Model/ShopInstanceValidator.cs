@@ -92,32 +92,121 @@ public static partial class ShopInstanceValidator
             }
         }
 
+        if (spec["host"] is JsonValue host && host.GetValueKind() == JsonValueKind.String && KubeNames.IsIPv4(host.GetValue<string>()))
+        {
+            // networking validation ValidateIngressSpec: an Ingress rule's host.
+            errors.Add(new("spec.host", $"'{host.GetValue<string>()}' must be a DNS name, not an IP address"));
+        }
+
         foreach (var tier in new[] { "web", "api" })
         {
-            if (JsonRead.Child(spec[tier], "resources") is not JsonObject resources)
+            if (JsonRead.Child(spec[tier], "resources") is JsonObject resources)
             {
-                continue;
-            }
-
-            foreach (var kind in new[] { "requests", "limits" })
-            {
-                if (resources[kind] is not JsonObject quantities)
-                {
-                    continue;
-                }
-
-                foreach (var (resource, value) in quantities)
-                {
-                    var text = value is JsonValue v && v.GetValueKind() is JsonValueKind.String or JsonValueKind.Number ? v.ToString() : null;
-                    if (text is not null && !QuantityText().IsMatch(text))
-                    {
-                        errors.Add(new($"spec.{tier}.resources.{kind}.{resource}", $"'{text}' is not a Kubernetes quantity (e.g. 100m, 1, 256Mi)"));
-                    }
-                }
+                CheckResources(resources, $"spec.{tier}.resources", errors);
             }
         }
     }
 
+    /// <summary>
+    /// core validation ValidateResourceRequirements, as the API server runs it on the tier's container: standard
+    /// resource names, quantity syntax, requests at most the limits, and requests equal to the limits for
+    /// resources that cannot be overcommitted (extended resources such as GPUs, hugepages).
+    /// </summary>
+    private static void CheckResources(JsonObject resources, string path, List<FieldError> errors)
+    {
+        var parsed = new Dictionary<string, Dictionary<string, Quantity>>(StringComparer.Ordinal);
+        foreach (var kind in new[] { "limits", "requests" })
+        {
+            parsed[kind] = new Dictionary<string, Quantity>(StringComparer.Ordinal);
+            if (resources[kind] is not JsonObject quantities)
+            {
+                continue;
+            }
+
+            foreach (var (resource, value) in quantities)
+            {
+                var field = $"{path}.{kind}.{resource}";
+                if (ResourceNameProblem(resource) is { } problem)
+                {
+                    errors.Add(new(field, problem));
+                }
+
+                var text = value is JsonValue v && v.GetValueKind() is JsonValueKind.String or JsonValueKind.Number ? v.ToString() : null;
+                if (text is null)
+                {
+                    continue;
+                }
+
+                if (!QuantityText().IsMatch(text))
+                {
+                    errors.Add(new(field, $"'{text}' is not a Kubernetes quantity (e.g. 100m, 1, 256Mi)"));
+                }
+                else
+                {
+                    parsed[kind][resource] = new Quantity(text);
+                }
+            }
+        }
+
+        foreach (var (resource, request) in parsed["requests"])
+        {
+            var field = $"{path}.requests.{resource}";
+            var overcommit = IsNativeResource(resource) && !resource.StartsWith("hugepages-", StringComparison.Ordinal);
+            if (!parsed["limits"].TryGetValue(resource, out var limit))
+            {
+                if (!overcommit)
+                {
+                    errors.Add(new($"{path}.limits.{resource}", "Required value: Limit must be set for non overcommitable resources"));
+                }
+
+                continue;
+            }
+
+            if (!request.TryToDecimal(out var requested) || !limit.TryToDecimal(out var limited))
+            {
+                continue;
+            }
+
+            if (!overcommit && requested != limited)
+            {
+                errors.Add(new(field, $"'{request}' must be equal to {resource} limit of {limit}"));
+            }
+            else if (requested > limited)
+            {
+                errors.Add(new(field, $"'{request}' must be less than or equal to {resource} limit of {limit}"));
+            }
+        }
+    }
+
+    /// <summary>core validation validateContainerResourceName: a standard container resource, or a qualified extended resource name.</summary>
+    private static string? ResourceNameProblem(string resource)
+    {
+        if (KubeNames.QualifiedName(resource) is [var first, ..])
+        {
+            return $"Invalid value: {Quote(JsonValue.Create(resource))}: {first}";
+        }
+
+        if (!resource.Contains('/', StringComparison.Ordinal))
+        {
+            return resource is "cpu" or "memory" or "ephemeral-storage" || resource.StartsWith("hugepages-", StringComparison.Ordinal)
+                ? null
+                : $"'{resource}' must be a standard resource for containers (cpu, memory, ephemeral-storage, hugepages-<size>, or a domain-prefixed extended resource such as nvidia.com/gpu)";
+        }
+
+        return IsNativeResource(resource) || !resource.StartsWith("requests.", StringComparison.Ordinal)
+            ? null
+            : $"'{resource}' doesn't follow extended resource name standard";
+    }
+
+    /// <summary>helper.IsNativeResource: no domain, or a kubernetes.io domain.</summary>
+    private static bool IsNativeResource(string resource) =>
+        !resource.Contains('/', StringComparison.Ordinal) || resource.Contains("kubernetes.io/", StringComparison.Ordinal);
+
+    /// <summary>
+    /// metav1 validation's ValidateLabelSelector, as the API server runs it on the NetworkPolicy the selector
+    /// ends up in: label keys are qualified names, values label values, operators known, values present
+    /// exactly for In and NotIn.
+    /// </summary>
     private static void CheckSelector(JsonObject selector, string path, List<FieldError> errors)
     {
         foreach (var (key, value) in selector)
@@ -127,9 +216,14 @@ public static partial class ShopInstanceValidator
                 case "matchLabels" when value is JsonObject labels:
                     foreach (var (label, labelValue) in labels)
                     {
+                        Invalid($"{path}.matchLabels", label, KubeNames.QualifiedName(label), errors);
                         if (labelValue is not JsonValue lv || lv.GetValueKind() != JsonValueKind.String)
                         {
                             errors.Add(new($"{path}.matchLabels.{label}", "must be a string"));
+                        }
+                        else
+                        {
+                            Invalid($"{path}.matchLabels", lv.GetValue<string>(), KubeNames.LabelValue(lv.GetValue<string>()), errors);
                         }
                     }
 
@@ -137,16 +231,7 @@ public static partial class ShopInstanceValidator
                 case "matchExpressions" when value is JsonArray expressions:
                     for (var i = 0; i < expressions.Count; i++)
                     {
-                        var op = JsonRead.Text(JsonRead.Child(expressions[i], "operator"));
-                        if (JsonRead.Child(expressions[i], "key") is not JsonValue)
-                        {
-                            errors.Add(new($"{path}.matchExpressions[{i}].key", "required"));
-                        }
-
-                        if (op is not ("In" or "NotIn" or "Exists" or "DoesNotExist"))
-                        {
-                            errors.Add(new($"{path}.matchExpressions[{i}].operator", "must be one of In, NotIn, Exists, DoesNotExist"));
-                        }
+                        CheckRequirement(expressions[i], $"{path}.matchExpressions[{i}]", errors);
                     }
 
                     break;
@@ -162,6 +247,86 @@ public static partial class ShopInstanceValidator
             }
         }
     }
+
+    /// <summary>ValidateLabelSelectorRequirement.</summary>
+    private static void CheckRequirement(JsonNode? requirement, string path, List<FieldError> errors)
+    {
+        if (requirement is not JsonObject expression)
+        {
+            errors.Add(new(path, "must be an object"));
+            return;
+        }
+
+        foreach (var (field, _) in expression)
+        {
+            if (field is not ("key" or "operator" or "values"))
+            {
+                errors.Add(new($"{path}.{field}", "unknown field (a requirement has key, operator and values)"));
+            }
+        }
+
+        if (expression["key"] is not JsonValue keyValue || keyValue.GetValueKind() != JsonValueKind.String)
+        {
+            errors.Add(new($"{path}.key", expression["key"] is null ? "required" : "must be a string"));
+        }
+        else
+        {
+            Invalid($"{path}.key", keyValue.GetValue<string>(), KubeNames.QualifiedName(keyValue.GetValue<string>()), errors);
+        }
+
+        var values = new List<string>();
+        if (expression["values"] is JsonArray list)
+        {
+            for (var v = 0; v < list.Count; v++)
+            {
+                if (list[v] is JsonValue item && item.GetValueKind() == JsonValueKind.String)
+                {
+                    values.Add(item.GetValue<string>());
+                    Invalid($"{path}.values[{v}]", item.GetValue<string>(), KubeNames.LabelValue(item.GetValue<string>()), errors);
+                }
+                else
+                {
+                    errors.Add(new($"{path}.values[{v}]", "must be a string"));
+                }
+            }
+        }
+        else if (expression["values"] is not null)
+        {
+            errors.Add(new($"{path}.values", "must be a list"));
+        }
+
+        var op = JsonRead.Text(expression["operator"]);
+        switch (op)
+        {
+            case "In" or "NotIn" when values.Count == 0 && expression["values"] is null or JsonArray:
+                errors.Add(new($"{path}.values", "Required value: must be specified when `operator` is 'In' or 'NotIn'"));
+                break;
+            case "Exists" or "DoesNotExist" when expression["values"] is JsonArray { Count: > 0 }:
+                errors.Add(new($"{path}.values", "Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
+                break;
+            case "In" or "NotIn" or "Exists" or "DoesNotExist":
+                break;
+            case null when expression["operator"] is null:
+                errors.Add(new($"{path}.operator", "required"));
+                break;
+            default:
+                errors.Add(new($"{path}.operator", $"Invalid value: {Quote(expression["operator"])}: not a valid selector operator (In, NotIn, Exists, DoesNotExist)"));
+                break;
+        }
+    }
+
+    /// <summary>Upstream field.Invalid's shape: Invalid value: "x": message, one error per message.</summary>
+    private static void Invalid(string path, string value, IReadOnlyList<string> messages, List<FieldError> errors) =>
+        errors.AddRange(messages.Select(m => new FieldError(path, $"Invalid value: {Quote(JsonValue.Create(value))}: {m}")));
+
+    /// <summary>Go's %q-like quoting of the value, as field.Invalid prints it.</summary>
+    private static string Quote(JsonNode? value) => value switch
+    {
+        JsonValue v when v.GetValueKind() == JsonValueKind.String =>
+            "\"" + v.GetValue<string>().Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal) + "\"",
+        null => "null",
+        _ => value.ToJsonString(),
+    };
 
     /// <summary>What the API server checks against the structural schema, with the same schema.</summary>
     private static void CheckSchema(JsonNode? value, JsonObject schema, string path, List<FieldError> errors)
@@ -297,36 +462,23 @@ public static partial class ShopInstanceValidator
             return;
         }
 
-        if (schema["pattern"] is JsonValue pattern && !Regex.IsMatch(text, pattern.GetValue<string>(), RegexOptions.None, TimeSpan.FromSeconds(1)))
+        if (schema["pattern"] is JsonValue pattern && !Re2.IsMatch(text, pattern.GetValue<string>()))
         {
             var p = pattern.GetValue<string>();
             errors.Add(new(path, p == Patterns.DigestImage ? ImageMessage(text) : $"'{text}' " + (PatternMeaning.TryGetValue(p, out var meaning) ? meaning : "does not match " + p)));
         }
     }
 
-    private static string ImageMessage(string image)
-    {
-        var at = image.IndexOf('@', StringComparison.Ordinal);
-        if (at >= 0)
-        {
-            return $"'{image}' has a malformed digest: expected registry/repository@sha256:<64 lower-case hex digits>";
-        }
-
-        var lastSlash = image.LastIndexOf('/');
-        var hasTag = image.IndexOf(':', lastSlash + 1) >= 0;
-        return hasTag
-            ? $"'{image}' names a tag, not a digest: pin a digest, registry/repository@sha256:<64 hex> (build once, deploy the same digest)"
-            : $"'{image}' is not pinned to a digest: pin a digest, registry/repository@sha256:<64 hex> (build once, deploy the same digest)";
-    }
+    private static string ImageMessage(string image) => ImageRule.For(image);
 
     private static bool Present(JsonObject o, string key) => o[key] is not null;
 
     private static double? Number(JsonValue value) => JsonRead.Number(value);
 
-    [GeneratedRegex("^[a-z]([-a-z0-9]*[a-z0-9])?$")]
+    [GeneratedRegex("^[a-z]([-a-z0-9]*[a-z0-9])?\\z")]
     private static partial Regex Dns1035();
 
     /// <summary>Kubernetes resource.Quantity: a decimal number with an optional binary, decimal or exponent suffix.</summary>
-    [GeneratedRegex("^[+]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?[0-9]+)?$")]
+    [GeneratedRegex("^[+]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?[0-9]+)?\\z")]
     private static partial Regex QuantityText();
 }

@@ -5,13 +5,32 @@ namespace ShopOperator.Model;
 /// <summary>The outcome of the database step on this pass, as the DatabaseReady condition shows it (never a secret).</summary>
 public sealed record DatabaseCondition(bool Ready, string Reason, string Message);
 
-/// <summary>What the reconciler knows besides the ShopInstance: its live Deployments and the database outcome.</summary>
+/// <summary>A child the API server refused on this pass (its message names the field), or a foreign object in its place.</summary>
+public sealed record ApplyFailure(string Kind, string Name, string Message)
+{
+    public override string ToString() => $"{Kind} {Name}: {Message}";
+}
+
+/// <summary>A Secret the spec references that does not exist (<see cref="Key"/> null), or lacks <see cref="Key"/>.</summary>
+public sealed record MissingSecret(string Name, string? Key = null);
+
+/// <summary>A Secret the spec references, the keys the operator or the shop reads from it, and the field that names it.</summary>
+public sealed record SecretReference(string Name, IReadOnlyList<string> Keys, string Field);
+
+/// <summary>
+/// What the reconciler knows besides the ShopInstance: its live Deployments, the database outcome, and what went
+/// wrong on this pass: children the API server refused, referenced Secrets or keys that are missing, and why the
+/// tiers' pods are waiting (e.g. "CreateContainerConfigError: secret \"shop-db\" not found"), read on failure.
+/// </summary>
 public sealed record PlanRequest(
     JsonObject Shop,
     JsonObject? LiveApiDeployment,
     JsonObject? LiveWebDeployment,
     DatabaseCondition? Database,
-    DateTimeOffset Now);
+    DateTimeOffset Now,
+    IReadOnlyList<ApplyFailure>? ApplyFailures = null,
+    IReadOnlyList<MissingSecret>? MissingSecrets = null,
+    IReadOnlyList<string>? PodProblems = null);
 
 /// <summary>
 /// Everything one reconcile should make true: the children, the status, the events.
@@ -24,6 +43,19 @@ public sealed record Plan(
     ShopInstanceStatus Status,
     IReadOnlyList<PlannedEvent> Events,
     bool InProgress);
+
+/// <summary>The reasons of the Ready condition the planner writes besides the rollout's own (docs/architecture.md).</summary>
+public static class ReadyReasons
+{
+    /// <summary>The API server refused a child (or a foreign object holds its name): Ready=False, Stalled=True.</summary>
+    public const string ChildRejected = "ChildRejected";
+
+    /// <summary>DatabaseReady is False: the shop cannot serve, whatever the Deployments say.</summary>
+    public const string DatabaseNotReady = "DatabaseNotReady";
+
+    /// <summary>DatabaseReady's reason when a referenced Secret or one of its keys is missing.</summary>
+    public const string SecretMissing = "SecretMissing";
+}
 
 /// <summary>
 /// One reconcile's decisions, without I/O: validation, suspend, the rollout step, the desired children and
@@ -75,6 +107,14 @@ public static class ShopPlanner
         var decision = RolloutPlanner.Decide(new RolloutInput(target, autoRollback, deadline, previous, api, web, startedAt, request.Now));
 
         var children = DesiredState.Build(shop, decision.ApiImage, decision.WebImage);
+        var missing = request.MissingSecrets ?? [];
+        var (connectionSecret, _) = Specs.Deployments.DatabaseConnection(shop);
+        if (request.LiveApiDeployment is null && missing.Any(m => m.Name == connectionSecret))
+        {
+            // Not created before its database Secret exists: its pods could only wait in CreateContainerConfigError.
+            children = [.. children.Where(c => !(JsonRead.Text(c["kind"]) == "Deployment" && JsonRead.Text(JsonRead.Child(c["metadata"], "name")) == Specs.ChildMeta.TierName(shop.Name, Specs.Tiers.Api)))];
+        }
+
         status = status with
         {
             ServingImage = decision.ServingImage,
@@ -88,46 +128,113 @@ public static class ShopPlanner
             Url = DesiredState.Url(spec),
         };
 
+        var database = DatabaseOutcome(shop, request.Database, missing);
+        if (database is not null)
+        {
+            conditions.Set(ConditionSet.DatabaseReady, database.Ready, database.Reason, database.Message);
+        }
+
+        var planned = new List<PlannedEvent>(decision.Events);
+        var pods = request.PodProblems is { Count: > 0 } problems ? "; pods: " + string.Join("; ", problems) : "";
         var inProgress = decision.Phase is RolloutPhase.Deploying or RolloutPhase.RollingOutApi or RolloutPhase.RollingOutWeb;
         var servingNow = decision.Phase == RolloutPhase.Steady && api.IsDone(target) && web.IsDone(target);
-        switch (decision.Phase)
+        var previousReady = ConditionSet.Find(previous?.Conditions, ConditionSet.Ready);
+        if (request.ApplyFailures is { Count: > 0 } failures)
         {
-            case RolloutPhase.Failed:
-                conditions.Set(ConditionSet.Ready, false, "RolloutFailed", decision.Message)
-                    .Set(ConditionSet.Stalled, true, "RolloutFailed", decision.Message)
-                    .Set(ConditionSet.Reconciling, false, "RolloutFailed", "the failed digest is not retried until spec.image changes");
-                break;
-            case RolloutPhase.Steady when servingNow:
-                conditions.Set(ConditionSet.Ready, true, "Available", $"every tier runs {RolloutPlanner.Short(target)} and is available")
-                    .Set(ConditionSet.Stalled, false, "Available", "")
-                    .Set(ConditionSet.Reconciling, false, "Available", "");
-                break;
-            default:
-                var reason = decision.Phase switch
-                {
-                    RolloutPhase.RollingOutApi => "RollingOutApi",
-                    RolloutPhase.RollingOutWeb => "RollingOutWeb",
-                    RolloutPhase.Deploying => "Deploying",
-                    _ => "Progressing",
-                };
-                var message = decision.Phase == RolloutPhase.Steady ? "waiting for the Deployments to become available" : decision.Message;
-                conditions.Set(ConditionSet.Ready, false, reason, message)
-                    .Set(ConditionSet.Stalled, false, reason, "")
-                    .Set(ConditionSet.Reconciling, true, reason, message);
-                inProgress = true;
-                break;
+            var message = "the API server refused " + string.Join("; ", failures);
+            conditions.Set(ConditionSet.Ready, false, ReadyReasons.ChildRejected, message)
+                .Set(ConditionSet.Stalled, true, ReadyReasons.ChildRejected, message)
+                .Set(ConditionSet.Reconciling, false, ReadyReasons.ChildRejected, "retried on every change of the shop, its children or its Secrets");
+            if (previousReady is not { Reason: ReadyReasons.ChildRejected } || previousReady.Message != message)
+            {
+                planned.Add(new PlannedEvent("Warning", ReadyReasons.ChildRejected, message));
+            }
+
+            inProgress = false;
+        }
+        else if (decision.Phase == RolloutPhase.Failed)
+        {
+            conditions.Set(ConditionSet.Ready, false, "RolloutFailed", decision.Message + pods)
+                .Set(ConditionSet.Stalled, true, "RolloutFailed", decision.Message + pods)
+                .Set(ConditionSet.Reconciling, false, "RolloutFailed", decision.ServingImage is null
+                    ? "the first deployment recovers when both tiers become available on its digest; nothing else is retried until spec.image changes"
+                    : "the failed digest is not retried until spec.image changes");
+        }
+        else if (database is { Ready: false })
+        {
+            var message = $"the database is not ready ({database.Reason}): {database.Message}";
+            conditions.Set(ConditionSet.Ready, false, ReadyReasons.DatabaseNotReady, message)
+                .Set(ConditionSet.Stalled, false, ReadyReasons.DatabaseNotReady, "")
+                .Set(ConditionSet.Reconciling, true, ReadyReasons.DatabaseNotReady, message);
+            inProgress = true;
+        }
+        else if (servingNow)
+        {
+            conditions.Set(ConditionSet.Ready, true, "Available", $"every tier runs {RolloutPlanner.Short(target)} and is available")
+                .Set(ConditionSet.Stalled, false, "Available", "")
+                .Set(ConditionSet.Reconciling, false, "Available", "");
+        }
+        else
+        {
+            var reason = decision.Phase switch
+            {
+                RolloutPhase.RollingOutApi => "RollingOutApi",
+                RolloutPhase.RollingOutWeb => "RollingOutWeb",
+                RolloutPhase.Deploying => "Deploying",
+                _ => "Progressing",
+            };
+            var message = (decision.Phase == RolloutPhase.Steady ? "waiting for the Deployments to become available" : decision.Message) + pods;
+            conditions.Set(ConditionSet.Ready, false, reason, message)
+                .Set(ConditionSet.Stalled, false, reason, "")
+                .Set(ConditionSet.Reconciling, true, reason, message);
+            inProgress = true;
         }
 
-        if (request.Database is { } db)
+        return new Plan(false, false, children, status with { Conditions = conditions.ToList() }, planned, inProgress);
+    }
+
+    /// <summary>
+    /// The Secrets the spec references, with the keys read from them: the connection Secret (its key), or the
+    /// provisioning admin Secret (host, port, username, password). For a map from Secret to ShopInstances.
+    /// </summary>
+    public static IReadOnlyList<SecretReference> ReferencedSecrets(ShopInstance shop)
+    {
+        ArgumentNullException.ThrowIfNull(shop);
+        var database = shop.Spec.Database;
+        return database switch
         {
-            conditions.Set(ConditionSet.DatabaseReady, db.Ready, db.Reason, db.Message);
-        }
-        else if (spec.Database.ConnectionSecretRef is not null)
+            { ConnectionSecretRef: { } reference } =>
+                [new SecretReference(reference.Name, [reference.Key ?? Defaults.ConnectionStringKey], "spec.database.connectionSecretRef")],
+            { Provision: { } provision } =>
+                [new SecretReference(provision.AdminSecretRef.Name, ["host", "port", "username", "password"], "spec.database.provision.adminSecretRef")],
+            _ => [],
+        };
+    }
+
+    /// <summary>DatabaseReady: a missing referenced Secret or key first, then the database step's outcome, then the external Secret's.</summary>
+    private static DatabaseCondition? DatabaseOutcome(ShopInstance shop, DatabaseCondition? outcome, IReadOnlyList<MissingSecret> missing)
+    {
+        var references = ReferencedSecrets(shop);
+        var named = missing
+            .Select(m => (Missing: m, Reference: references.FirstOrDefault(r => r.Name == m.Name)))
+            .Where(x => x.Reference is not null)
+            .Select(x => x.Missing.Key is null
+                ? $"Secret {x.Missing.Name} ({x.Reference!.Field}) not found"
+                : $"Secret {x.Missing.Name} ({x.Reference!.Field}) has no key {x.Missing.Key}")
+            .ToList();
+        if (named.Count > 0)
         {
-            conditions.Set(ConditionSet.DatabaseReady, true, "ExternalSecret", "the api tier uses the referenced connection Secret");
+            return new DatabaseCondition(false, ReadyReasons.SecretMissing, string.Join("; ", named) + "; the shop heals when it is created");
         }
 
-        return new Plan(false, false, children, status with { Conditions = conditions.ToList() }, decision.Events, inProgress);
+        if (outcome is not null)
+        {
+            return outcome;
+        }
+
+        return shop.Spec.Database.ConnectionSecretRef is not null
+            ? new DatabaseCondition(true, "ExternalSecret", "the api tier uses the referenced connection Secret")
+            : null;
     }
 
     /// <summary>What spec.database.provision asks for; null when it is not set or the spec is invalid.</summary>

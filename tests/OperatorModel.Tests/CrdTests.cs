@@ -24,6 +24,29 @@ public sealed class CrdTests
     }
 
     [Fact]
+    public void A_tag_gets_a_CEL_messageExpression_that_says_pin_a_digest_and_the_CSharp_twin_says_the_same()
+    {
+        var image = Schema["properties"]!["spec"]!["properties"]!["image"]!;
+        var rule = Assert.Single(image["x-kubernetes-validations"]!.AsArray())!;
+
+        // The CEL rule is the schema's pattern (RE2 on the server in both), bounded by maxLength for CEL's cost estimate.
+        Assert.Equal($"self.matches('{image["pattern"]!.GetValue<string>()}')", rule["rule"]!.GetValue<string>());
+        Assert.Equal(ImageRule.MaxLength, image["maxLength"]!.GetValue<int>());
+        var expression = rule["messageExpression"]!.GetValue<string>();
+        Assert.Equal(
+            "\"'\" + self + \"'\" + (self.contains('@') ? \"" + ImageRule.Malformed + "\" : self.substring(self.lastIndexOf('/') + 1).contains(':') ? \"" + ImageRule.Tag + "\" : \"" + ImageRule.Unpinned + "\")",
+            expression);
+        Assert.Contains("pin a digest: registry/repository@sha256:", ImageRule.Tag, StringComparison.Ordinal);
+
+        // The validator reports what the expression evaluates to.
+        foreach (var (bad, suffix) in new[] { ("ghcr.io/example/shop:1.4.2", ImageRule.Tag), ("registry.example.com:5000/shop", ImageRule.Unpinned), ("ghcr.io/shop@sha256:ab", ImageRule.Malformed) })
+        {
+            var error = Assert.Single(ShopInstanceValidator.Validate(Specs.Valid().With("spec.image", bad)));
+            Assert.Equal("'" + bad + "'" + suffix, error.Message);
+        }
+    }
+
+    [Fact]
     public void The_schema_is_structural()
     {
         var problems = new List<string>();
@@ -135,8 +158,10 @@ public sealed class CrdTests
     {
         var rules = new List<string>();
         CollectCel(Schema, rules);
-        Assert.Equal([EgressSpec.CidrOrSelectorsMessage, DatabaseSpec.ExactlyOneMessage], rules);
-        foreach (var message in rules)
+        Assert.Equal([ImageRule.Message, EgressSpec.CidrOrSelectorsMessage, DatabaseSpec.ExactlyOneMessage], rules);
+
+        // The image rule's twin says what its messageExpression says (A_tag_gets_a_CEL_messageExpression_...).
+        foreach (var message in rules.Where(r => r != ImageRule.Message))
         {
             Assert.Contains(ValidationTests.Cases, c => c.Message == message);
         }

@@ -27,18 +27,7 @@ public sealed class GoldenTests
         var exit = Cli.Render(["-f", Repo.Path("config/samples/" + sample)], stdout, stderr);
         Assert.True(exit == 0, $"render {sample} failed: {stderr}");
 
-        var golden = Path.Combine(Repo.Path("tests/OperatorModel.Tests/golden"), Path.GetFileName(sample));
-        if (Environment.GetEnvironmentVariable("UPDATE_GOLDEN") == "1")
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(golden)!);
-            File.WriteAllText(golden, stdout.ToString());
-        }
-
-        Assert.True(File.Exists(golden), $"{golden} is missing: run with UPDATE_GOLDEN=1 to create it");
-        var expected = File.ReadAllText(golden);
-        Assert.True(
-            expected == stdout.ToString(),
-            $"render of config/samples/{sample} differs from {golden}. If the change is intended: UPDATE_GOLDEN=1 dotnet test tests/OperatorModel.Tests --filter GoldenTests, then review the diff.\n--- rendered:\n{stdout}");
+        Golden.Check(Path.GetFileName(sample), stdout.ToString(), $"render of config/samples/{sample}");
     }
 
     [Fact]

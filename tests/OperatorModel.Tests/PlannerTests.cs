@@ -147,4 +147,125 @@ public sealed class PlannerTests
         Assert.True(ShopPlanner.IsSuspendedOrInvalid(shop.With("spec.suspend", true)));
         Assert.Null(ShopPlanner.Provision(Specs.Valid()));
     }
+
+    private static Condition Cond(Plan plan, string type) => ConditionSet.Find(plan.Status.Conditions, type)!;
+
+    private static bool HasApiDeployment(Plan plan) =>
+        plan.Children.Any(c => c["kind"]!.GetValue<string>() == "Deployment" && c["metadata"]!["name"]!.GetValue<string>() == "demo-api");
+
+    [Fact]
+    public void Ready_is_False_with_DatabaseNotReady_while_the_database_is_not_ready_even_when_both_tiers_serve()
+    {
+        var shop = Specs.Valid();
+        shop["status"] = ShopInstance.StatusToJson(new ShopInstanceStatus { ServingImage = Specs.DigestA, History = [] });
+
+        var plan = ShopPlanner.Plan(new PlanRequest(shop, Deployment(Specs.DigestA), Deployment(Specs.DigestA), new DatabaseCondition(false, "ProvisionFailed", "connection refused"), T0));
+
+        Assert.Equal((ConditionStatus.False, ReadyReasons.DatabaseNotReady), (Cond(plan, ConditionSet.Ready).Status, Cond(plan, ConditionSet.Ready).Reason));
+        Assert.Equal("the database is not ready (ProvisionFailed): connection refused", Cond(plan, ConditionSet.Ready).Message);
+        Assert.Equal(ConditionStatus.False, Cond(plan, ConditionSet.DatabaseReady).Status);
+        Assert.Equal(ConditionStatus.False, Cond(plan, ConditionSet.Stalled).Status);
+        Assert.Equal(ConditionStatus.True, Cond(plan, ConditionSet.Reconciling).Status);
+        Assert.True(plan.InProgress);
+    }
+
+    [Fact]
+    public void A_missing_connection_Secret_is_named_in_DatabaseReady_and_Ready_and_the_api_Deployment_waits_for_it()
+    {
+        var shop = Specs.Valid();
+
+        var plan = ShopPlanner.Plan(new PlanRequest(shop, null, null, null, T0, MissingSecrets: [new MissingSecret("shop-db")]));
+
+        var database = Cond(plan, ConditionSet.DatabaseReady);
+        Assert.Equal((ConditionStatus.False, ReadyReasons.SecretMissing), (database.Status, database.Reason));
+        Assert.Equal("Secret shop-db (spec.database.connectionSecretRef) not found; the shop heals when it is created", database.Message);
+        Assert.Equal(ReadyReasons.DatabaseNotReady, Cond(plan, ConditionSet.Ready).Reason);
+        Assert.Contains("Secret shop-db", Cond(plan, ConditionSet.Ready).Message, StringComparison.Ordinal);
+        Assert.False(HasApiDeployment(plan));
+        Assert.Contains(plan.Children, c => c["metadata"]!["name"]!.GetValue<string>() == "demo-web" && c["kind"]!.GetValue<string>() == "Deployment");
+
+        // An api Deployment that exists is kept (never pruned because its Secret went away).
+        var running = ShopPlanner.Plan(new PlanRequest(shop, Deployment(Specs.DigestA), null, null, T0, MissingSecrets: [new MissingSecret("shop-db", "connectionString")]));
+        Assert.True(HasApiDeployment(running));
+        Assert.Equal("Secret shop-db (spec.database.connectionSecretRef) has no key connectionString; the shop heals when it is created", Cond(running, ConditionSet.DatabaseReady).Message);
+
+        // When it arrives: the external Secret is ready again and the api Deployment is planned.
+        var healed = ShopPlanner.Plan(new PlanRequest(shop, null, null, null, T0));
+        Assert.Equal("ExternalSecret", Cond(healed, ConditionSet.DatabaseReady).Reason);
+        Assert.True(HasApiDeployment(healed));
+    }
+
+    [Fact]
+    public void A_missing_admin_Secret_is_named_over_the_database_steps_outcome()
+    {
+        var shop = Specs.Valid().With("spec.database.connectionSecretRef", null)
+            .With("spec.database.provision", new JsonObject { ["adminSecretRef"] = new JsonObject { ["name"] = "pg-admin" } });
+
+        var plan = ShopPlanner.Plan(new PlanRequest(shop, null, null, new DatabaseCondition(false, "Provisioning", "waiting"), T0, MissingSecrets: [new MissingSecret("pg-admin")]));
+
+        Assert.Equal(ReadyReasons.SecretMissing, Cond(plan, ConditionSet.DatabaseReady).Reason);
+        Assert.StartsWith("Secret pg-admin (spec.database.provision.adminSecretRef) not found", Cond(plan, ConditionSet.DatabaseReady).Message, StringComparison.Ordinal);
+        Assert.Equal(
+            [new SecretReference("pg-admin", ["host", "port", "username", "password"], "spec.database.provision.adminSecretRef")],
+            ShopPlanner.ReferencedSecrets(ShopInstance.FromJson(shop)),
+            (a, b) => a.Name == b.Name && a.Field == b.Field && a.Keys.SequenceEqual(b.Keys));
+    }
+
+    [Fact]
+    public void A_child_the_API_server_refused_is_reported_as_ChildRejected_with_its_message_and_warned_once()
+    {
+        var shop = Specs.Valid();
+        var failure = new ApplyFailure("Deployment", "demo-web", "Deployment.apps \"demo-web\" is invalid: spec.selector: Invalid value: ...: field is immutable");
+
+        var first = Pass2(shop, [failure]);
+        var second = Pass2(shop, [failure]);
+        var fixedPass = Pass2(shop, []);
+
+        var ready = Cond(first, ConditionSet.Ready);
+        Assert.Equal((ConditionStatus.False, ReadyReasons.ChildRejected), (ready.Status, ready.Reason));
+        Assert.Equal("the API server refused " + failure, ready.Message);
+        Assert.Equal((ConditionStatus.True, ReadyReasons.ChildRejected), (Cond(first, ConditionSet.Stalled).Status, Cond(first, ConditionSet.Stalled).Reason));
+        Assert.Contains(first.Events, e => e.Type == "Warning" && e.Reason == ReadyReasons.ChildRejected && e.Message == ready.Message);
+        Assert.DoesNotContain(second.Events, e => e.Reason == ReadyReasons.ChildRejected);
+        Assert.Equal("Deploying", Cond(fixedPass, ConditionSet.Ready).Reason);
+        Assert.Equal(ConditionStatus.False, Cond(fixedPass, ConditionSet.Stalled).Status);
+
+        Plan Pass2(JsonObject s, IReadOnlyList<ApplyFailure> failures)
+        {
+            var plan = ShopPlanner.Plan(new PlanRequest(s, null, null, null, T0, ApplyFailures: failures));
+            s["status"] = ShopInstance.StatusToJson(plan.Status);
+            return plan;
+        }
+    }
+
+    [Fact]
+    public void A_failed_first_deployment_recovers_when_both_tiers_become_available_and_history_says_so()
+    {
+        var shop = Specs.Valid();
+        Pass(shop, null, null, T0);
+        var failed = Pass(shop, Deployment(Specs.DigestA, available: 0, deadline: true), Deployment(Specs.DigestA, available: 0, deadline: true), T0.AddMinutes(11));
+        Assert.Equal(Specs.DigestA, failed.Status.FailedImage);
+        Assert.Equal("RolloutFailed", Cond(failed, ConditionSet.Ready).Reason);
+
+        // The Secret arrives, the pods start: the Deployments become available on the same digest.
+        var recovered = Pass(shop, Deployment(Specs.DigestA), Deployment(Specs.DigestA), T0.AddMinutes(20));
+
+        Assert.Equal((ConditionStatus.True, "Available"), (Cond(recovered, ConditionSet.Ready).Status, Cond(recovered, ConditionSet.Ready).Reason));
+        Assert.Null(recovered.Status.FailedImage);
+        Assert.Equal(Specs.DigestA, recovered.Status.ServingImage);
+        Assert.Equal((RolloutOutcome.Succeeded, T0, T0.AddMinutes(20)), (recovered.Status.History![0].Outcome, recovered.Status.History[0].StartedAt, recovered.Status.History[0].FinishedAt));
+        Assert.Contains("recovered", recovered.Status.History[0].Message, StringComparison.Ordinal);
+        Assert.Equal(RolloutOutcome.Failed, recovered.Status.History[1].Outcome);
+        Assert.Contains(recovered.Events, e => e.Reason == "RolloutRecovered");
+    }
+
+    [Fact]
+    public void Why_the_pods_wait_is_shown_in_the_message()
+    {
+        var shop = Specs.Valid();
+
+        var plan = ShopPlanner.Plan(new PlanRequest(shop, Deployment(Specs.DigestA, available: 0), Deployment(Specs.DigestA, available: 0), null, T0, PodProblems: ["demo-api-1: CreateContainerConfigError: secret \"shop-db\" not found"]));
+
+        Assert.EndsWith("; pods: demo-api-1: CreateContainerConfigError: secret \"shop-db\" not found", Cond(plan, ConditionSet.Ready).Message, StringComparison.Ordinal);
+    }
 }

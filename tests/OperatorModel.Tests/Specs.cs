@@ -71,7 +71,7 @@ public static class Specs
             {
                 tierSpec["resources"] = new JsonObject
                 {
-                    ["requests"] = new JsonObject { ["cpu"] = Pick("100m", "250m", "1"), ["memory"] = Pick("128Mi", "1Gi") },
+                    ["requests"] = new JsonObject { ["cpu"] = Pick("100m", "250m", "1"), ["memory"] = Pick("128Mi", "256Mi") },
                     ["limits"] = new JsonObject { ["cpu"] = random.Next(1, 4), ["memory"] = Pick("256Mi", "2Gi") },
                 };
             }

@@ -14,9 +14,9 @@ public sealed class ValidationTests
     public static IReadOnlyList<Case> Cases { get; } =
     [
         new("tag instead of digest", s => s.With("spec.image", "ghcr.io/example/shop:1.4.2"), "spec.image",
-            "'ghcr.io/example/shop:1.4.2' names a tag, not a digest: pin a digest, registry/repository@sha256:<64 hex> (build once, deploy the same digest)"),
+            "'ghcr.io/example/shop:1.4.2' names a tag, not a digest: pin a digest: registry/repository@sha256:<64 hex> (build once, deploy the same digest)"),
         new("no tag and no digest", s => s.With("spec.image", "ghcr.io/example/shop"), "spec.image",
-            "'ghcr.io/example/shop' is not pinned to a digest: pin a digest, registry/repository@sha256:<64 hex> (build once, deploy the same digest)"),
+            "'ghcr.io/example/shop' is not pinned to a digest: pin a digest: registry/repository@sha256:<64 hex> (build once, deploy the same digest)"),
         new("short digest", s => s.With("spec.image", "ghcr.io/example/shop@sha256:abc"), "spec.image",
             "'ghcr.io/example/shop@sha256:abc' has a malformed digest: expected registry/repository@sha256:<64 lower-case hex digits>"),
         new("no registry", s => s.With("spec.image", "shop@" + Sha), "spec.image",
@@ -65,7 +65,65 @@ public sealed class ValidationTests
         new("selector bad operator", s => s.With("spec.database.egress.podSelector", new JsonObject
             {
                 ["matchExpressions"] = new JsonArray(new JsonObject { ["key"] = "app", ["operator"] = "Equals" }),
-            }), "spec.database.egress.podSelector.matchExpressions[0].operator", "must be one of In, NotIn, Exists, DoesNotExist"),
+            }), "spec.database.egress.podSelector.matchExpressions[0].operator",
+            "Invalid value: \"Equals\": not a valid selector operator (In, NotIn, Exists, DoesNotExist)"),
+
+        // Rules a real API server enforces on the children; checked before anything is written (issue 11).
+        // networking ValidateIngressSpec: "must be a DNS name, not an IP address".
+        new("host an IPv4 address", s => s.With("spec.host", "10.1.2.3"), "spec.host", "'10.1.2.3' must be a DNS name, not an IP address"),
+
+        // core ValidateResourceRequirements / validateContainerResourceName.
+        new("resource not standard", s => s.With("spec.web.resources.limits", new JsonObject { ["gpu"] = "1" }), "spec.web.resources.limits.gpu",
+            "'gpu' must be a standard resource for containers (cpu, memory, ephemeral-storage, hugepages-<size>, or a domain-prefixed extended resource such as nvidia.com/gpu)"),
+        new("resource name not qualified", s => s.With("spec.web.resources.limits", new JsonObject { ["example.com/gpu_"] = "1" }), "spec.web.resources.limits.example.com/gpu_",
+            "Invalid value: \"example.com/gpu_\": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"),
+        new("cpu request above limit", s => s.With("spec.api.resources", new JsonObject
+            {
+                ["requests"] = new JsonObject { ["cpu"] = "1500m" },
+                ["limits"] = new JsonObject { ["cpu"] = "1" },
+            }), "spec.api.resources.requests.cpu", "'1500m' must be less than or equal to cpu limit of 1"),
+        new("memory request above limit across units", s => s.With("spec.web.resources", new JsonObject
+            {
+                ["requests"] = new JsonObject { ["memory"] = "1Gi" },
+                ["limits"] = new JsonObject { ["memory"] = "1000M" },
+            }), "spec.web.resources.requests.memory", "'1Gi' must be less than or equal to memory limit of 1000M"),
+        new("extended resource request not equal to limit", s => s.With("spec.web.resources", new JsonObject
+            {
+                ["requests"] = new JsonObject { ["nvidia.com/gpu"] = 1 },
+                ["limits"] = new JsonObject { ["nvidia.com/gpu"] = 2 },
+            }), "spec.web.resources.requests.nvidia.com/gpu", "'1' must be equal to nvidia.com/gpu limit of 2"),
+        new("extended resource request without limit", s => s.With("spec.web.resources", new JsonObject { ["requests"] = new JsonObject { ["nvidia.com/gpu"] = 1 } }),
+            "spec.web.resources.limits.nvidia.com/gpu", "Required value: Limit must be set for non overcommitable resources"),
+
+        // metav1 ValidateLabelSelector / ValidateLabelSelectorRequirement.
+        new("selector label key with a space", s => s.With("spec.database.egress.podSelector", new JsonObject { ["matchLabels"] = new JsonObject { ["my app"] = "pg" } }),
+            "spec.database.egress.podSelector.matchLabels",
+            "Invalid value: \"my app\": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"),
+        new("selector label value too long", s => s.With("spec.database.egress.namespaceSelector", new JsonObject { ["matchLabels"] = new JsonObject { ["team"] = new string('a', 64) } }),
+            "spec.database.egress.namespaceSelector.matchLabels", $"Invalid value: \"{new string('a', 64)}\": must be no more than 63 characters"),
+        new("selector In without values", s => s.With("spec.database.egress.podSelector", new JsonObject
+            {
+                ["matchExpressions"] = new JsonArray(new JsonObject { ["key"] = "app", ["operator"] = "In" }),
+            }), "spec.database.egress.podSelector.matchExpressions[0].values", "Required value: must be specified when `operator` is 'In' or 'NotIn'"),
+        new("selector Exists with values", s => s.With("spec.database.egress.podSelector", new JsonObject
+            {
+                ["matchExpressions"] = new JsonArray(new JsonObject { ["key"] = "app", ["operator"] = "Exists", ["values"] = new JsonArray("pg") }),
+            }), "spec.database.egress.podSelector.matchExpressions[0].values", "Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'"),
+        new("selector key with two slashes", s => s.With("spec.database.egress.podSelector", new JsonObject
+            {
+                ["matchExpressions"] = new JsonArray(new JsonObject { ["key"] = "a/b/c", ["operator"] = "Exists" }),
+            }), "spec.database.egress.podSelector.matchExpressions[0].key",
+            "Invalid value: \"a/b/c\": a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"),
+
+        // RE2 (Go regexp): $ is the end of the text, so a final newline fails every pattern, as on the API server.
+        new("host with a final newline", s => s.With("spec.host", "shop.example.com\n"), "spec.host",
+            "'shop.example.com\n' is not a DNS-1123 subdomain (lower-case letters, digits, '-' and '.')"),
+        new("secret key with a final newline", s => s.With("spec.database.connectionSecretRef.key", "url\n"), "spec.database.connectionSecretRef.key",
+            "'url\n' is not a valid Secret key (letters, digits, '-', '_' and '.')"),
+        new("digest with a final newline", s => s.With("spec.image", "ghcr.io/example/shop@" + Sha + "\n"), "spec.image",
+            $"'ghcr.io/example/shop@{Sha}\n' has a malformed digest: expected registry/repository@sha256:<64 lower-case hex digits>"),
+        new("name with a final newline", s => s.With("metadata.name", "demo\n"), "metadata.name",
+            "'demo\n' must be a DNS-1035 label of at most 59 characters (the shop's Services are named demo\n-web and demo\n-api)"),
         new("deadline zero", s => s.With("spec.rollout.progressDeadlineSeconds", 0), "spec.rollout.progressDeadlineSeconds", "must be between 1 and 86400"),
         new("autoRollback a string", s => s.With("spec.rollout.autoRollback", "yes"), "spec.rollout.autoRollback", "must be true or false"),
         new("suspend a string", s => s.With("spec.suspend", "true"), "spec.suspend", "must be true or false"),
@@ -94,6 +152,47 @@ public sealed class ValidationTests
         Assert.Equal(c.Message, error.Message);
         Assert.Equal($"{c.Path}: {c.Message}", error.ToString());
     }
+
+    [Theory]
+    [InlineData("1.2.3.4")]
+    [InlineData("255.255.255.255")]
+    [InlineData("010.001.002.003")]
+    public void An_IPv4_host_is_refused_as_ValidateIngressSpec_does(string host) =>
+        Assert.Contains(ShopInstanceValidator.Validate(Specs.Valid().With("spec.host", host)), e => e.Message.EndsWith("must be a DNS name, not an IP address", StringComparison.Ordinal));
+
+    [Theory]
+    [InlineData("1")]
+    [InlineData("1.2.3")]
+    [InlineData("1.2.3.256")]
+    [InlineData("1.2.3.4.example.com")]
+    [InlineData("123.example")]
+    public void A_DNS_name_made_of_digits_is_not_an_IP_address(string host) =>
+        Assert.Empty(ShopInstanceValidator.Validate(Specs.Valid().With("spec.host", host)));
+
+    [Theory]
+    [InlineData("100m", "1")]
+    [InlineData("1", "1")]
+    [InlineData("1000m", "1")]
+    [InlineData("128Mi", "256Mi")]
+    [InlineData("1e3", "1k")]
+    [InlineData("1G", "1Gi")]
+    [InlineData("0.5", "500m")]
+    public void Requests_at_most_the_limits_are_accepted(string request, string limit) =>
+        Assert.Empty(ShopInstanceValidator.Validate(Specs.Valid().With("spec.web.resources", new JsonObject
+        {
+            ["requests"] = new JsonObject { ["memory"] = request },
+            ["limits"] = new JsonObject { ["memory"] = limit },
+        })));
+
+    [Theory]
+    [InlineData("^[a-z]+$", "abc", true)]
+    [InlineData("^[a-z]+$", "abc\n", false)]
+    [InlineData("^[$a-z]+$", "a$b", true)]
+    [InlineData("^a\\$$", "a$", true)]
+    [InlineData("^[]$a]+$", "]$a", true)]
+    [InlineData("^\\d+$", "\u0661\u0662", false)]
+    public void Patterns_are_matched_as_RE2_does(string pattern, string text, bool matches) =>
+        Assert.Equal(matches, Re2.IsMatch(text, pattern));
 
     [Fact]
     public void A_valid_spec_has_no_errors_and_nulls_count_as_absent()

@@ -1,0 +1,148 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+
+namespace ShopOperator.Model.Specs;
+
+/// <summary>One Deployment per tier, running <c>image</c> (the rollout planner's choice for that tier) under the restricted pod security profile.</summary>
+public static class Deployments
+{
+    public static JsonObject Build(ShopInstance shop, string tier, string image)
+    {
+        ArgumentNullException.ThrowIfNull(shop);
+        var name = shop.Name;
+        var spec = shop.Spec;
+        var selector = ChildMeta.Selector(name, tier);
+        return new JsonObject
+        {
+            ["apiVersion"] = "apps/v1",
+            ["kind"] = "Deployment",
+            ["metadata"] = ChildMeta.For(shop, ChildMeta.TierName(name, tier), tier),
+            ["spec"] = new JsonObject
+            {
+                ["replicas"] = Tiers.Replicas(spec, tier),
+                ["progressDeadlineSeconds"] = spec.Rollout?.ProgressDeadlineSeconds ?? Defaults.ProgressDeadlineSeconds,
+                ["selector"] = new JsonObject { ["matchLabels"] = selector.DeepClone() },
+                ["template"] = new JsonObject
+                {
+                    ["metadata"] = new JsonObject
+                    {
+                        ["labels"] = ChildMeta.Labels(name, tier),
+                        ["annotations"] = new JsonObject
+                        {
+                            ["prometheus.io/scrape"] = "true",
+                            ["prometheus.io/port"] = DesiredState.MetricsPort.ToString(CultureInfo.InvariantCulture),
+                            ["prometheus.io/path"] = "/metrics",
+                        },
+                    },
+                    ["spec"] = new JsonObject
+                    {
+                        ["serviceAccountName"] = ChildMeta.TierName(name, tier),
+                        ["automountServiceAccountToken"] = false,
+                        ["securityContext"] = new JsonObject
+                        {
+                            ["runAsNonRoot"] = true,
+                            ["runAsUser"] = DesiredState.RunAsUser,
+                            ["runAsGroup"] = DesiredState.RunAsUser,
+                            ["seccompProfile"] = new JsonObject { ["type"] = "RuntimeDefault" },
+                        },
+                        ["topologySpreadConstraints"] = new JsonArray(new JsonObject
+                        {
+                            ["maxSkew"] = 1,
+                            ["topologyKey"] = "kubernetes.io/hostname",
+                            ["whenUnsatisfiable"] = "ScheduleAnyway",
+                            ["labelSelector"] = new JsonObject { ["matchLabels"] = selector },
+                        }),
+                        ["containers"] = new JsonArray(Container(shop, tier, image)),
+                        ["volumes"] = new JsonArray(new JsonObject { ["name"] = "tmp", ["emptyDir"] = new JsonObject() }),
+                    },
+                },
+            },
+        };
+    }
+
+    /// <summary>The Secret and key the api tier reads its connection string from (given, or the provisioned one).</summary>
+    public static (string Secret, string Key) DatabaseConnection(ShopInstance shop)
+    {
+        ArgumentNullException.ThrowIfNull(shop);
+        var reference = shop.Spec.Database.ConnectionSecretRef;
+        return (reference?.Name ?? Secrets.DatabaseName(shop.Name), reference?.Key ?? Defaults.ConnectionStringKey);
+    }
+
+    private static JsonObject Container(ShopInstance shop, string tier, string image)
+    {
+        var env = new JsonArray();
+        if (tier == Tiers.Api)
+        {
+            var (secret, key) = DatabaseConnection(shop);
+            env.Add(SecretEnv("SHOP_DB_CONNECTION", secret, key));
+        }
+        else
+        {
+            env.Add(new JsonObject { ["name"] = "SHOP_API_URL", ["value"] = "http://" + ChildMeta.TierName(shop.Name, Tiers.Api) });
+            env.Add(SecretEnv("SHOP_DATA_PROTECTION_KEY", Secrets.WebKeysName(shop.Name), "dataProtectionKey"));
+        }
+
+        return new JsonObject
+        {
+            ["name"] = "shop",
+            ["image"] = image,
+            ["args"] = new JsonArray(tier),
+            ["ports"] = new JsonArray(
+                new JsonObject { ["name"] = "http", ["containerPort"] = DesiredState.HttpPort, ["protocol"] = "TCP" },
+                new JsonObject { ["name"] = "metrics", ["containerPort"] = DesiredState.MetricsPort, ["protocol"] = "TCP" }),
+            ["env"] = env,
+            ["resources"] = Resources(Tiers.Spec(shop.Spec, tier)?.Resources),
+            ["startupProbe"] = Probe("/healthz/live", 30),
+            ["livenessProbe"] = Probe("/healthz/live", 3),
+            ["readinessProbe"] = Probe("/healthz/ready", 3),
+            ["securityContext"] = new JsonObject
+            {
+                ["allowPrivilegeEscalation"] = false,
+                ["readOnlyRootFilesystem"] = true,
+                ["runAsNonRoot"] = true,
+                ["capabilities"] = new JsonObject { ["drop"] = new JsonArray("ALL") },
+            },
+            ["volumeMounts"] = new JsonArray(new JsonObject { ["name"] = "tmp", ["mountPath"] = "/tmp" }),
+        };
+    }
+
+    private static JsonObject Probe(string path, int failures) => new()
+    {
+        ["httpGet"] = new JsonObject { ["path"] = path, ["port"] = "http" },
+        ["periodSeconds"] = 10,
+        ["failureThreshold"] = failures,
+    };
+
+    /// <summary>
+    /// The user's resources as written, or the defaults when there are none. Not merged per resource: a
+    /// default limit under a user's larger request would make the Deployment invalid.
+    /// </summary>
+    private static JsonObject Resources(ResourcesSpec? resources)
+    {
+        if (resources is null)
+        {
+            return new JsonObject
+            {
+                ["requests"] = new JsonObject { ["cpu"] = "100m", ["memory"] = "128Mi" },
+                ["limits"] = new JsonObject { ["cpu"] = "1", ["memory"] = "256Mi" },
+            };
+        }
+
+        var result = new JsonObject();
+        foreach (var (field, values) in new[] { ("requests", resources.Requests), ("limits", resources.Limits) })
+        {
+            if (values is not null)
+            {
+                result[field] = new JsonObject([.. values.Select(v => KeyValuePair.Create(v.Key, (JsonNode?)v.Value.Value))]);
+            }
+        }
+
+        return result;
+    }
+
+    private static JsonObject SecretEnv(string name, string secret, string key) => new()
+    {
+        ["name"] = name,
+        ["valueFrom"] = new JsonObject { ["secretKeyRef"] = new JsonObject { ["name"] = secret, ["key"] = key } },
+    };
+}
