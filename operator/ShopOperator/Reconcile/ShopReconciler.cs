@@ -18,12 +18,6 @@ public sealed class ShopReconciler : IReconciler
     public const string DatabaseFinalizer = "shop.example.com/database";
     public const string SkipCleanupAnnotation = "shop.example.com/skip-database-cleanup";
 
-    /// <summary>Ready/Stalled reason when the API server refused a child or a foreign object holds a child's name.</summary>
-    public const string ChildRejected = "ChildRejected";
-
-    /// <summary>Ready reason while DatabaseReady is False.</summary>
-    public const string DatabaseNotReady = "DatabaseNotReady";
-
     /// <summary>Database outcomes retrying cannot fix: the admin Secret must change (which brings the next pass).</summary>
     private static readonly HashSet<string> TerminalDatabaseReasons =
         [ProvisionReasons.AuthenticationFailed, ProvisionReasons.PermissionDenied, ProvisionReasons.InvalidAdminSecret];
@@ -34,6 +28,8 @@ public sealed class ShopReconciler : IReconciler
         ResourceKind.Secret, ResourceKind.ServiceAccount, ResourceKind.NetworkPolicy, ResourceKind.Service,
         ResourceKind.Deployment, ResourceKind.PodDisruptionBudget, ResourceKind.Ingress,
     ];
+
+    private static readonly ResourceKind Pod = new("", "v1", "pods", "Pod");
 
     private readonly KubeApi _api;
     private readonly ClusterCache _cache;
@@ -103,12 +99,14 @@ public sealed class ShopReconciler : IReconciler
         var database = await DatabaseAsync(pass, ct);
 
         // 6. apply
-        var plan = ShopPlanner.Plan(new PlanRequest(
+        var request = new PlanRequest(
             shop,
             _cache.Get(ResourceKind.Deployment, ns, name + "-api"),
             _cache.Get(ResourceKind.Deployment, ns, name + "-web"),
             database.Condition,
-            pass.Now));
+            pass.Now,
+            MissingSecrets: database.Missing);
+        var plan = ShopPlanner.Plan(request);
         var applied = await ApplyAsync(pass, plan, database, ct);
 
         // 7. prune: only once every wanted child is in place, so a refusal never costs a running object.
@@ -122,13 +120,20 @@ public sealed class ShopReconciler : IReconciler
             }
         }
 
-        // 8. status
-        var status = WithFindings(pass, plan.Status, applied, database);
-        await WriteStatusAsync(pass, status, ct);
+        // 8. status: what this pass found (refused children, why pods wait) goes through the same pure planner.
+        var failures = applied.Where(a => a.Failed).Select(a => new ApplyFailure(a.Kind.Kind, a.Name, a.Message)).ToList();
+        var pods = ConditionSet.Find(plan.Status.Conditions, ConditionSet.Ready) is { Reason: "RolloutFailed" }
+            ? await PodProblemsAsync(pass, ct)
+            : [];
+        if (failures.Count > 0 || pods.Count > 0)
+        {
+            plan = ShopPlanner.Plan(request with { ApplyFailures = failures, PodProblems = pods });
+        }
+
+        await WriteStatusAsync(pass, plan.Status, ct);
 
         // 9. events
         await RecordEventsAsync(pass, plan.Events, ct);
-        await RecordFindingEventsAsync(pass, status, ct);
         var created = applied.Count(a => a.Outcome == ApplyOutcome.Created);
         if (created > 0 && shop["status"]?["observedGeneration"] is null)
         {
@@ -140,7 +145,7 @@ public sealed class ShopReconciler : IReconciler
 
     private ReconcileResult Result(Plan plan, IReadOnlyList<ApplyResult> applied, DatabaseStep database)
     {
-        if (applied.FirstOrDefault(a => a.Outcome == ApplyOutcome.Foreign) is { } foreign)
+        if (applied.Any(a => a.Outcome == ApplyOutcome.Foreign))
         {
             // A foreign object is not in our cache, so its removal brings no event: look again after a poll.
             return ReconcileResult.After(_options.ProgressPoll);
@@ -154,16 +159,10 @@ public sealed class ShopReconciler : IReconciler
 
         if (database.Condition is { Ready: false } failed)
         {
-            if (database.Terminal)
-            {
-                return ReconcileResult.Terminal($"database: {failed.Reason}: {failed.Message}");
-            }
-
-            if (!database.WaitsForSecret)
-            {
-                // Server unreachable, busy: retry with the key's exponential backoff; the rest of the shop is reconciled meanwhile.
-                return ReconcileResult.Retry($"database: {failed.Reason}: {failed.Message}");
-            }
+            // Server unreachable, busy: retry with the key's exponential backoff; the rest of the shop is reconciled meanwhile.
+            return database.Terminal
+                ? ReconcileResult.Terminal($"database: {failed.Reason}: {failed.Message}")
+                : ReconcileResult.Retry($"database: {failed.Reason}: {failed.Message}");
         }
 
         return plan.InProgress ? ReconcileResult.After(_options.ProgressPoll) : ReconcileResult.Done;
@@ -226,70 +225,22 @@ public sealed class ShopReconciler : IReconciler
     }
 
     /// <summary>
-    /// The findings of this pass the planner does not see: children refused or held by foreign objects
-    /// (Ready=False/Stalled=True, reason <see cref="ChildRejected"/>, each named with the API server's message)
-    /// and a database that is not ready (Ready=False, reason <see cref="DatabaseNotReady"/>).
+    /// Why the tiers' pods are not running (waiting reasons such as CreateContainerConfigError or ImagePullBackOff,
+    /// an unschedulable pod): one targeted list of the shop's pods, only when its rollout failed (there is no pod cache).
     /// </summary>
-    private static ShopInstanceStatus WithFindings(Pass pass, ShopInstanceStatus status, IReadOnlyList<ApplyResult> applied, DatabaseStep database)
+    private async Task<IReadOnlyList<string>> PodProblemsAsync(Pass pass, CancellationToken ct)
     {
-        var conditions = status.Conditions?.ToList() ?? [];
-        var failures = applied.Where(a => a.Failed).ToList();
-        if (failures.Count > 0)
+        ListResult pods;
+        try
         {
-            var message = string.Join("; ", failures.Select(f => $"{f.Kind.Kind} {f.Name}: {f.Message}"));
-            Set(conditions, pass, ConditionSet.Ready, false, ChildRejected, message);
-            Set(conditions, pass, ConditionSet.Stalled, true, ChildRejected, message);
-            Set(conditions, pass, ConditionSet.Reconciling, false, ChildRejected, "retried when the spec or the named object changes");
+            pods = await _api.ListAsync(Pod, pass.Namespace, "app.kubernetes.io/instance=" + pass.Name + ",app.kubernetes.io/managed-by=" + DesiredState.ManagedBy, ct);
         }
-        else if (database.Condition is { Ready: false } db
-            && ConditionSet.Find(conditions, ConditionSet.Ready) is not { Reason: "RolloutFailed" })
+        catch (KubeApiException e) when (ChildApplier.IsRefusal(e))
         {
-            Set(conditions, pass, ConditionSet.Ready, false, DatabaseNotReady, $"DatabaseReady is False ({db.Reason}): {db.Message}");
+            return [$"pods could not be read: {e.Message}"];
         }
 
-        return status with { Conditions = conditions };
-    }
-
-    private static void Set(List<Condition> conditions, Pass pass, string type, bool value, string reason, string message)
-    {
-        var status = value ? ConditionStatus.True : ConditionStatus.False;
-        var stored = ConditionSet.Find(pass.StoredStatus?.Conditions, type);
-        var index = conditions.FindIndex(c => c.Type == type);
-        var condition = new Condition
-        {
-            Type = type,
-            Status = status,
-            Reason = reason,
-            Message = message,
-            ObservedGeneration = pass.Generation,
-            LastTransitionTime = stored?.Status == status && stored.LastTransitionTime is { } since ? since : pass.Now,
-        };
-        if (index >= 0)
-        {
-            conditions[index] = condition;
-        }
-        else
-        {
-            conditions.Add(condition);
-        }
-    }
-
-    /// <summary>A Warning Event when a finding appears or changes (not on every pass).</summary>
-    private async Task RecordFindingEventsAsync(Pass pass, ShopInstanceStatus status, CancellationToken ct)
-    {
-        var ready = ConditionSet.Find(status.Conditions, ConditionSet.Ready);
-        if (ready is not { Reason: ChildRejected or DatabaseNotReady })
-        {
-            return;
-        }
-
-        var before = ConditionSet.Find(pass.StoredStatus?.Conditions, ConditionSet.Ready);
-        if (before?.Reason == ready.Reason && before.Message == ready.Message)
-        {
-            return;
-        }
-
-        await _events.WarningAsync(pass.Object, ready.Reason, ready.Message ?? "", ct);
+        return PodProblems.From(pods.Items);
     }
 
     private async Task RecordEventsAsync(Pass pass, IReadOnlyList<PlannedEvent> events, CancellationToken ct)
@@ -395,12 +346,12 @@ public sealed class ShopReconciler : IReconciler
             var secret = _cache.Get(ResourceKind.Secret, ns, reference.Name);
             if (secret is null)
             {
-                return DatabaseStep.Waiting(new DatabaseCondition(false, "SecretNotFound", $"Secret {reference.Name} not found (spec.database.connectionSecretRef); the api tier is created once it exists"));
+                return DatabaseStep.Waiting(new MissingSecret(reference.Name));
             }
 
             if (secret["data"]?[secretKey] is null)
             {
-                return DatabaseStep.Waiting(new DatabaseCondition(false, "SecretKeyNotFound", $"Secret {reference.Name} has no key {secretKey} (spec.database.connectionSecretRef)"));
+                return DatabaseStep.Waiting(new MissingSecret(reference.Name, secretKey));
             }
 
             return new DatabaseStep(null, SecretAvailable: true);
@@ -416,7 +367,7 @@ public sealed class ShopReconciler : IReconciler
         var adminCached = _cache.Get(ResourceKind.Secret, ns, provision.AdminSecretRef.Name);
         if (adminCached is null)
         {
-            return DatabaseStep.Waiting(new DatabaseCondition(false, "AdminSecretNotFound", $"Secret {provision.AdminSecretRef.Name} not found (spec.database.provision.adminSecretRef)")) with { SecretSeen = secretSeen, SecretAvailable = secretSeen };
+            return DatabaseStep.Waiting(new MissingSecret(provision.AdminSecretRef.Name)) with { SecretSeen = secretSeen, SecretAvailable = secretSeen };
         }
 
         var password = shopSecret?["data"]?["password"]?.GetValue<string>() is { } b64 ? FromBase64(b64) : null;
@@ -432,7 +383,7 @@ public sealed class ShopReconciler : IReconciler
         var admin = await ReadAdminSecretAsync(ns, provision.AdminSecretRef.Name, ct);
         if (admin is null)
         {
-            return DatabaseStep.Waiting(new DatabaseCondition(false, "AdminSecretNotFound", $"Secret {provision.AdminSecretRef.Name} not found (spec.database.provision.adminSecretRef)")) with { SecretSeen = secretSeen, SecretAvailable = secretSeen };
+            return DatabaseStep.Waiting(new MissingSecret(provision.AdminSecretRef.Name)) with { SecretSeen = secretSeen, SecretAvailable = secretSeen };
         }
 
         if (!AdminEndpoint.TryParse(admin, out var endpoint, out var invalid))
@@ -566,11 +517,13 @@ public sealed class ShopReconciler : IReconciler
         bool SecretAvailable,
         bool SecretSeen = false,
         bool Terminal = false,
-        bool WaitsForSecret = false,
         string? Password = null,
         string? ConnectionString = null)
     {
-        public static DatabaseStep Waiting(DatabaseCondition condition) => new(condition, SecretAvailable: false, WaitsForSecret: true);
+        /// <summary>Referenced Secrets or keys that do not exist: the planner names them in DatabaseReady and Ready; their arrival (watched) brings the next pass.</summary>
+        public IReadOnlyList<MissingSecret> Missing { get; init; } = [];
+
+        public static DatabaseStep Waiting(MissingSecret missing) => new(null, SecretAvailable: false) { Missing = [missing] };
 
         public override string ToString() => $"DatabaseStep {{ Condition = {Condition}, SecretAvailable = {SecretAvailable} }}";
     }

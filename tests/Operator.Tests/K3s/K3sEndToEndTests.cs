@@ -137,4 +137,16 @@ public sealed class K3sEndToEndTests(ITestOutputHelper output) : IAsyncLifetime
     {
         await ZeroReplicaScenarios.RunSuccessThenSuspendAsync(RequireCluster(), "e2e-success", output, TimeSpan.FromSeconds(120));
     }
+
+    [SkippableFact]
+    public async Task A_foreign_object_in_a_childs_place_is_reported_by_name_and_never_adopted()
+    {
+        await ClusterAdminScenarios.ForeignChildIsReportedAndNotAdoptedAsync(RequireCluster(), "e2e-squat", output, TimeSpan.FromSeconds(120));
+    }
+
+    [SkippableFact]
+    public async Task A_late_connection_Secret_heals_the_shop()
+    {
+        await ClusterAdminScenarios.LateSecretHealsTheShopAsync(RequireCluster(), "e2e-late", output, TimeSpan.FromSeconds(120));
+    }
 }
