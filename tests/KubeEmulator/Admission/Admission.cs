@@ -147,7 +147,11 @@ internal static partial class Admission
         }
     }
 
-    public static JsonObject Invalid(ResourceType type, string name, IEnumerable<(string Field, string Message)> errors)
+    public static JsonObject Invalid(ResourceType type, string name, IEnumerable<(string Field, string Message)> errors) =>
+        Invalid(type.Kind, type.Group, name, errors);
+
+    /// <summary>A 422 for an object of <paramref name="kindName"/> in <paramref name="group"/>, request options (PatchOptions) included.</summary>
+    public static JsonObject Invalid(string kindName, string group, string name, IEnumerable<(string Field, string Message)> errors)
     {
         var list = errors.ToList();
         var causes = new JsonArray();
@@ -156,10 +160,10 @@ internal static partial class Admission
             causes.Add(new JsonObject { ["reason"] = Reason(message), ["message"] = message, ["field"] = field });
         }
 
-        var kind = type.Group.Length == 0 ? type.Kind : $"{type.Kind}.{type.Group}";
+        var kind = group.Length == 0 ? kindName : $"{kindName}.{group}";
         return ApiStore.Status(422, "Invalid",
             $"{kind} \"{name}\" is invalid: {string.Join(", ", list.Select(e => $"{e.Field}: {e.Message}"))}",
-            new JsonObject { ["name"] = name, ["group"] = type.Group, ["kind"] = type.Kind, ["causes"] = causes });
+            new JsonObject { ["name"] = name, ["group"] = group, ["kind"] = kindName, ["causes"] = causes });
     }
 
     private static string Reason(string message) =>

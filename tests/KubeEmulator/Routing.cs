@@ -1,0 +1,287 @@
+using System.Text.Json.Nodes;
+
+namespace KubeEmulator;
+
+/// <summary>Routing: from an HTTP request to a verb on a resource, and the answer back.</summary>
+internal sealed partial class ApiStore
+{
+    public async Task HandleAsync(HttpContext context)
+    {
+        var path = context.Request.Path.Value ?? "/";
+        var query = context.Request.Query;
+        var method = context.Request.Method;
+        if (Faults.Latency > TimeSpan.Zero)
+        {
+            await Task.Delay(Faults.Latency, context.RequestAborted);
+        }
+
+        if (path.TrimEnd('/') == "/openapi/v2")
+        {
+            // An empty protobuf message is a valid, empty OpenAPI v2 document: kubectl's client-side validation
+            // then knows no kind and skips validation, so --validate=false is not needed.
+            Counts.Add("get", "openapi", 200);
+            context.Response.ContentType = "application/octet-stream";
+            return;
+        }
+
+        if (TryDiscovery(path, out var discovery))
+        {
+            Counts.Add("get", "discovery", discovery is null ? 404 : 200);
+            await Answer(context, discovery is null ? 404 : 200, discovery ?? Status(404, "NotFound", "the server could not find the requested resource"));
+            return;
+        }
+
+        if (path == "/metrics")
+        {
+            context.Response.ContentType = "text/plain; version=0.0.4";
+            await context.Response.WriteAsync(Counts.ToPrometheus(), context.RequestAborted);
+            return;
+        }
+
+        Route? route;
+        lock (_gate)
+        {
+            route = Parse(path);
+        }
+
+        var isWatch = query["watch"] is { Count: > 0 } w && w[0] is "true" or "1";
+        var verb = method switch
+        {
+            "GET" when isWatch => "watch",
+            "GET" => route?.Name is null ? "list" : "get",
+            "POST" => "create",
+            "PUT" => "update",
+            "PATCH" => "patch",
+            "DELETE" => route?.Name is null ? "deletecollection" : "delete",
+            _ => method.ToLowerInvariant(),
+        };
+        if (route is null)
+        {
+            Counts.Add(verb, "unknown", 404);
+            await Answer(context, 404, Status(404, "NotFound", $"the server could not find the requested resource ({path})"));
+            return;
+        }
+
+        if (Faults.Take(verb, route.Resource) is { } injected)
+        {
+            Counts.Add(verb, route.Resource, injected);
+            if (injected == 429)
+            {
+                context.Response.Headers.RetryAfter = "1";
+            }
+
+            var reason = injected switch { 409 => "Conflict", 429 => "TooManyRequests", 503 => "ServiceUnavailable", _ => "InternalError" };
+            await Answer(context, injected, Status(injected, reason, "injected fault"));
+            return;
+        }
+
+        if (verb == "watch")
+        {
+            Counts.Add(verb, route.Resource, 200);
+            await WatchAsync(context, route);
+            return;
+        }
+
+        JsonNode? body = null;
+        var contentType = context.Request.ContentType ?? "";
+        if (method is "POST" or "PUT" && contentType.Length > 0 && !contentType.Contains("json", StringComparison.Ordinal))
+        {
+            // Only JSON is spoken; clients asking for protobuf get 415 and fall back to JSON as against an aggregated server.
+            Counts.Add(verb, route.Resource, 415);
+            await Answer(context, 415, Status(415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json (got {contentType})"));
+            return;
+        }
+
+        if (method is "POST" or "PUT" or "PATCH" || (method == "DELETE" && context.Request.ContentLength > 0))
+        {
+            try
+            {
+                using var reader = new StreamReader(context.Request.Body);
+                var text = await reader.ReadToEndAsync(context.RequestAborted);
+                body = text.Length == 0 ? null : contentType.StartsWith(ApplyPatchType, StringComparison.Ordinal) ? ApplyBody.Parse(text) : JsonNode.Parse(text);
+            }
+            catch (Exception e) when (e is System.Text.Json.JsonException or YamlDotNet.Core.YamlException)
+            {
+                Counts.Add(verb, route.Resource, 400);
+                await Answer(context, 400, Status(400, "BadRequest", $"invalid {(e is System.Text.Json.JsonException ? "JSON" : "YAML")}: {e.Message}"));
+                return;
+            }
+        }
+
+        var writer = new Writer(query["fieldManager"].FirstOrDefault(), context.Request.Headers.UserAgent.ToString(), query["force"].FirstOrDefault());
+
+        (int Code, JsonObject Body) result;
+        try
+        {
+            result = Dispatch(verb, route, body, query, method, contentType, writer);
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException or KeyNotFoundException)
+        {
+            // A body of an unexpected shape (e.g. a string where an object belongs) is the client's error, never a 500.
+            result = (400, Status(400, "BadRequest", $"the request body could not be processed: {e.Message}"));
+        }
+
+        Counts.Add(verb, route.Resource, result.Code);
+        var accept = context.Request.Headers.Accept.ToString();
+        if (result.Code == 200 && verb is "get" or "list" && accept.Contains("as=Table", StringComparison.Ordinal))
+        {
+            result = (200, Table.Build(route.Type, result.Body, verb == "list", _time.GetUtcNow()));
+        }
+
+        await Answer(context, result.Code, result.Body);
+    }
+
+    private (int Code, JsonObject Body) Dispatch(string verb, Route route, JsonNode? body, IQueryCollection query, string method, string contentType, Writer writer)
+    {
+        lock (_gate)
+        {
+            return verb switch
+            {
+                "get" => Get(route),
+                "list" => List(route, query),
+                "create" or "update" or "patch" when writer.Invalid(verb) is { } invalid => (422, invalid),
+                "create" => Create(route, body as JsonObject, query, writer),
+                "update" => Update(route, body as JsonObject, writer),
+                "patch" => Patch(route, body, contentType, query, writer),
+                "delete" => Delete(route, body as JsonObject, query),
+                "deletecollection" => DeleteCollection(route, query),
+                _ => (405, Status(405, "MethodNotAllowed", $"{method} is not supported")),
+            };
+        }
+    }
+
+    private static async Task Answer(HttpContext context, int code, JsonObject body)
+    {
+        context.Response.StatusCode = code;
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(body.ToJsonString(), context.RequestAborted);
+    }
+
+    internal static JsonObject Status(int code, string reason, string message, JsonObject? details = null) => new()
+    {
+        ["kind"] = "Status",
+        ["apiVersion"] = "v1",
+        ["metadata"] = new JsonObject(),
+        ["status"] = code < 300 ? "Success" : "Failure",
+        ["message"] = message,
+        ["reason"] = reason,
+        ["details"] = details,
+        ["code"] = code,
+    };
+
+    private Route? Parse(string path)
+    {
+        var parts = path.Trim('/').Split('/');
+        int i;
+        string group;
+        string version;
+        if (parts.Length >= 3 && parts[0] == "api")
+        {
+            (group, version, i) = ("", parts[1], 2);
+        }
+        else if (parts.Length >= 4 && parts[0] == "apis")
+        {
+            (group, version, i) = (parts[1], parts[2], 3);
+        }
+        else
+        {
+            return null;
+        }
+
+        string? ns = null;
+        if (parts.Length > i + 2 && parts[i] == "namespaces")
+        {
+            ns = parts[i + 1];
+            i += 2;
+        }
+
+        var type = _types.Find(t => t.Group == group && t.Version == version && t.Plural == parts[i]);
+        if (type is null || (type.Namespaced != (ns is not null) && !(type.Namespaced && parts.Length == i + 1)))
+        {
+            // A namespaced kind may be listed across all namespaces; a cluster-scoped kind never sits in a namespace.
+            return type is { Namespaced: false } || type is null ? null : new Route(type, ns, null, null);
+        }
+
+        var name = parts.Length > i + 1 ? parts[i + 1] : null;
+        var sub = parts.Length > i + 2 ? parts[i + 2] : null;
+        if (sub is not null && (sub != "status" || !type.HasStatus) || parts.Length > i + 3)
+        {
+            return null;
+        }
+
+        return new Route(type, ns, name, sub);
+    }
+
+    private bool TryDiscovery(string path, out JsonObject? answer)
+    {
+        answer = null;
+        var trimmed = path.TrimEnd('/');
+        if (trimmed == "/openapi/v3")
+        {
+            // An OpenAPI v3 index whose documents hold no schemas: kubectl's client-side validation then finds no
+            // schema for a kind and skips it, so no --validate=false is needed.
+            var paths = new JsonObject();
+            lock (_gate)
+            {
+                foreach (var gv in _types.Select(t => t.Group.Length == 0 ? "api/v1" : $"apis/{t.Group}/{t.Version}").Distinct())
+                {
+                    paths[gv] = new JsonObject { ["serverRelativeURL"] = $"/openapi/v3/{gv}?hash={_resourceVersion}" };
+                }
+            }
+
+            answer = new JsonObject { ["paths"] = paths };
+            return true;
+        }
+
+        if (trimmed.StartsWith("/openapi/v3/", StringComparison.Ordinal))
+        {
+            answer = new JsonObject
+            {
+                ["openapi"] = "3.0.0",
+                ["info"] = new JsonObject { ["title"] = "Kubernetes API emulator", ["version"] = "v1.32.0" },
+                ["paths"] = new JsonObject(),
+                ["components"] = new JsonObject { ["schemas"] = new JsonObject() },
+            };
+            return true;
+        }
+
+        if (trimmed.StartsWith("/openapi", StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        lock (_gate)
+        {
+            switch (trimmed)
+            {
+                case "/version":
+                    answer = new JsonObject { ["major"] = "1", ["minor"] = "32", ["gitVersion"] = "v1.32.0-emulator", ["platform"] = "linux/amd64" };
+                    return true;
+                case "/api":
+                    answer = new JsonObject { ["kind"] = "APIVersions", ["versions"] = new JsonArray("v1"), ["serverAddressByClientCIDRs"] = new JsonArray() };
+                    return true;
+                case "/apis":
+                    answer = Discovery.GroupList(_types);
+                    return true;
+                case "/api/v1":
+                    answer = Discovery.ResourceList(_types, "", "v1");
+                    return true;
+            }
+
+            var parts = trimmed.Trim('/').Split('/');
+            if (parts.Length == 3 && parts[0] == "apis")
+            {
+                answer = _types.Exists(t => t.Group == parts[1] && t.Version == parts[2]) ? Discovery.ResourceList(_types, parts[1], parts[2]) : null;
+                return true;
+            }
+
+            if (parts.Length == 2 && parts[0] == "apis")
+            {
+                answer = Discovery.Group(_types, parts[1]);
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

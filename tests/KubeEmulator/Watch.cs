@@ -1,0 +1,176 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+
+namespace KubeEmulator;
+
+/// <summary>Watch: the event history, open watch streams and bookmarks.</summary>
+internal sealed partial class ApiStore
+{
+    private void Publish(ResourceType type, string eventType, JsonObject obj, JsonObject? old)
+    {
+        var copy = (JsonObject)obj.DeepClone();
+        _history.AddLast(new WatchEvent(_resourceVersion, type.Collection, eventType, copy));
+        while (_history.Count > _options.WatchHistoryWindow)
+        {
+            _oldestKept = _history.First!.Value.ResourceVersion;
+            _history.RemoveFirst();
+        }
+
+        foreach (var sink in _watchers)
+        {
+            if (sink.Collection != type.Collection || (sink.Namespace is not null && sink.Namespace != Meta(obj, "namespace")))
+            {
+                continue;
+            }
+
+            if (sink.Matches(obj))
+            {
+                sink.Channel.Writer.TryWrite(Line(eventType, copy));
+            }
+            else if (old is not null && sink.Matches(old))
+            {
+                // As the watch cache does: an object that stops matching the selector is DELETED for that watch.
+                sink.Channel.Writer.TryWrite(Line("DELETED", copy));
+            }
+        }
+    }
+
+    private static string Line(string type, JsonObject obj) => new JsonObject { ["type"] = type, ["object"] = obj.DeepClone() }.ToJsonString();
+
+    private void CloseWatches()
+    {
+        lock (_gate)
+        {
+            foreach (var sink in _watchers)
+            {
+                sink.Channel.Writer.TryComplete();
+            }
+
+            _watchers.Clear();
+        }
+    }
+
+    private void Compact()
+    {
+        lock (_gate)
+        {
+            _oldestKept = _resourceVersion + 1;
+            _history.Clear();
+        }
+    }
+
+    private async Task WatchAsync(HttpContext context, Route route)
+    {
+        var query = context.Request.Query;
+        var labels = LabelSelector.Parse(query["labelSelector"].FirstOrDefault()) ?? LabelSelector.Everything;
+        var fields = ParseFieldSelector(route.Type, query["fieldSelector"].FirstOrDefault(), out var fieldError) ?? (_ => true);
+        if (fieldError is not null)
+        {
+            context.Response.StatusCode = 400;
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(fieldError.ToJsonString(), context.RequestAborted);
+            return;
+        }
+
+        bool Matches(JsonObject o) => labels.Matches(o) && fields(o);
+        var rvText = query["resourceVersion"].FirstOrDefault();
+        var timeout = int.TryParse(query["timeoutSeconds"].FirstOrDefault(), CultureInfo.InvariantCulture, out var t) && t > 0 ? t : 1800;
+        var bookmarks = query["allowWatchBookmarks"].FirstOrDefault() is "true" or "1";
+        var channel = Channel.CreateUnbounded<string>();
+        var sink = new WatchSink(route.Type.Collection, route.Namespace, Matches, channel);
+        long sentVersion;
+        lock (_gate)
+        {
+            sentVersion = _resourceVersion;
+            if (string.IsNullOrEmpty(rvText) || rvText == "0")
+            {
+                // "API Concepts": without a resourceVersion (or with 0) the watch starts with the current state as ADDED events.
+                foreach (var obj in Select(route, query, out _))
+                {
+                    channel.Writer.TryWrite(Line("ADDED", obj));
+                }
+
+                _watchers.Add(sink);
+            }
+            else if (!long.TryParse(rvText, CultureInfo.InvariantCulture, out var from) || from + 1 < _oldestKept)
+            {
+                channel.Writer.TryWrite(Line("ERROR", Status(410, "Expired", $"too old resource version: {rvText} ({_resourceVersion})")));
+                channel.Writer.TryComplete();
+            }
+            else
+            {
+                foreach (var e in _history.Where(h => h.ResourceVersion > from && h.Collection == route.Type.Collection
+                    && (route.Namespace is null || Meta(h.Object, "namespace") == route.Namespace) && Matches(h.Object)))
+                {
+                    channel.Writer.TryWrite(Line(e.Type, e.Object));
+                }
+
+                _watchers.Add(sink);
+            }
+        }
+
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = "application/json";
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stop.Token);
+        cts.CancelAfter(TimeSpan.FromSeconds(timeout));
+        try
+        {
+            await context.Response.Body.FlushAsync(cts.Token);
+            while (true)
+            {
+                using var tick = CancellationTokenSource.CreateLinkedTokenSource(cts.Token);
+                tick.CancelAfter(TimeSpan.FromSeconds(1));
+                string? line = null;
+                try
+                {
+                    if (!await channel.Reader.WaitToReadAsync(tick.Token))
+                    {
+                        break;
+                    }
+
+                    channel.Reader.TryRead(out line);
+                }
+                catch (OperationCanceledException) when (!cts.IsCancellationRequested)
+                {
+                    if (bookmarks)
+                    {
+                        line = Bookmark(route.Type);
+                    }
+                }
+
+                if (line is not null)
+                {
+                    await context.Response.WriteAsync(line + "\n", cts.Token);
+                    await context.Response.Body.FlushAsync(cts.Token);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // timeoutSeconds, client gone or server stopping: the stream just ends.
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _watchers.Remove(sink);
+            }
+
+            _ = sentVersion;
+        }
+    }
+
+    private string Bookmark(ResourceType type)
+    {
+        lock (_gate)
+        {
+            return Line("BOOKMARK", new JsonObject
+            {
+                ["kind"] = type.Kind,
+                ["apiVersion"] = type.GroupVersion,
+                ["metadata"] = new JsonObject { ["resourceVersion"] = _resourceVersion.ToString(CultureInfo.InvariantCulture) },
+            });
+        }
+    }
+}
