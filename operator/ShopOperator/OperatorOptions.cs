@@ -24,6 +24,12 @@ public sealed record OperatorOptions
     /// <summary>How often a shop whose rollout or database is in progress is looked at again without an event.</summary>
     public TimeSpan ProgressPoll { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long reconciles in flight may finish after the workers are told to stop (shutdown or lost leadership).
+    /// Kept below LeaseDuration - RenewDeadline - RetryPeriod, so a lost leader writes nothing once another may lead.
+    /// </summary>
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
     public static OperatorOptions FromEnvironment(Func<string, string?> env)
     {
         var options = new OperatorOptions();

@@ -55,7 +55,9 @@ public static class Program
 
         await using var app = OperatorHost.Build(options, kubeConfig);
         await app.RunAsync();
-        return 0;
+
+        // A lost lease ends the process with an error, so the pod restarts (as controller-runtime's manager does).
+        return app.Services.GetRequiredService<OperatorService>().LostLeadership ? 1 : 0;
     }
 
     private static int Usage(TextWriter writer, int exitCode)

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using ShopOperator;
 using ShopOperator.Hosting;
 using ShopOperator.Runtime;
+using OperatorService = ShopOperator.Hosting.OperatorService;
 
 namespace Operator.Tests;
 
@@ -31,6 +32,11 @@ public sealed class OperatorInstance : IAsyncDisposable
     public LeaderElection Election => _app.Services.GetRequiredService<LeaderElection>();
 
     public OperatorMetrics Metrics => _app.Services.GetRequiredService<OperatorMetrics>();
+
+    public OperatorService Service => _app.Services.GetRequiredService<OperatorService>();
+
+    /// <summary>Cancelled when the host stops itself (e.g. after losing its lease).</summary>
+    public CancellationToken Stopping => _app.Services.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>().ApplicationStopping;
 
     public static OperatorOptions TestOptions(string identity = "operator-test", string? leaseNamespace = null) => new()
     {

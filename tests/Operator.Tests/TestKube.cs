@@ -57,6 +57,32 @@ public sealed class TestKube(Kubernetes client)
         }
     }
 
+    /// <summary>A namespace for shops of <see cref="Shop"/>: with the connection Secret they reference (shop-db, key connectionString).</summary>
+    public async Task CreateShopNamespaceAsync(string ns)
+    {
+        await CreateNamespaceAsync(ns);
+        await CreateConnectionSecretAsync(ns);
+    }
+
+    public async Task CreateConnectionSecretAsync(string ns, string name = "shop-db")
+    {
+        var secret = new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Secret",
+            ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = ns },
+            ["data"] = new JsonObject { ["connectionString"] = Convert.ToBase64String("Host=db;Database=shop;Username=shop;Password=x"u8.ToArray()) },
+        };
+        try
+        {
+            await Api.CreateAsync(ResourceKind.Secret, ns, secret, CancellationToken.None);
+        }
+        catch (KubeApiException e) when (e.IsConflict)
+        {
+            // Already there.
+        }
+    }
+
     public Task<JsonObject> CreateAsync(JsonObject shop) =>
         Api.CreateAsync(ResourceKind.ShopInstance, shop["metadata"]!["namespace"]!.GetValue<string>(), shop, CancellationToken.None);
 

@@ -48,12 +48,24 @@ public static class OperatorHost
             options.LeaderElection,
             sp.GetRequiredService<OperatorMetrics>(),
             sp.GetRequiredService<ILogger<LeaderElection>>()));
-        services.AddSingleton<Controller>();
-        services.AddSingleton(sp => new Lazy<Controller>(sp.GetRequiredService<Controller>));
+
+        // The host owns the cache and the queue; the controller registers on them what its definition declares.
+        services.AddSingleton(ShopController.Definition);
+        services.AddSingleton(sp => new ClusterCache(
+            sp.GetRequiredService<KubeApi>(),
+            sp.GetRequiredService<ControllerDefinition>(),
+            options.WatchNamespaces,
+            options.Informers,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton(sp => new WorkQueue(
+            sp.GetRequiredService<TimeProvider>(),
+            new RateLimiter(sp.GetRequiredService<TimeProvider>(), options.RateLimiter),
+            sp.GetRequiredService<OperatorMetrics>()));
         services.AddSingleton<EventRecorder>();
-        services.AddSingleton<IShopModel, ShopModel>();
-        services.AddSingleton<IDatabaseProvisioner, DatabaseProvisioner>();
+        services.AddSingleton<ShopOperator.Database.IDatabaseProvisioner>(_ => new ShopOperator.Database.DatabaseProvisioner());
         services.AddSingleton<IReconciler, ShopReconciler>();
+        services.AddSingleton<Controller>();
         services.AddSingleton<OperatorService>();
         services.AddHostedService(sp => sp.GetRequiredService<OperatorService>());
         overrides?.Invoke(services);
@@ -68,10 +80,10 @@ public static class OperatorHost
         return app;
     }
 
-    private sealed class CachesSyncedCheck(Controller controller) : IHealthCheck
+    private sealed class CachesSyncedCheck(ClusterCache cache) : IHealthCheck
     {
         public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-            Task.FromResult(controller.Cache.HasSynced
+            Task.FromResult(cache.HasSynced
                 ? HealthCheckResult.Healthy("caches synced")
                 : HealthCheckResult.Unhealthy("caches not synced yet"));
     }

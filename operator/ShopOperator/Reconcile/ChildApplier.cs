@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.Json.Nodes;
 using ShopOperator.Kube;
 using ShopOperator.Runtime;
@@ -9,15 +10,28 @@ public enum ApplyOutcome
     Unchanged,
     Created,
     Updated,
-    Deleted,
+
+    /// <summary>The API server refused the object (422, 400, 403, …): its message is in <see cref="ApplyResult.Message"/>.</summary>
+    Refused,
+
+    /// <summary>An object of that name exists without our controller ownerReference: never adopted.</summary>
+    Foreign,
+}
+
+/// <summary>What happened to one child; <see cref="Message"/> is the API server's (field path included) for a refusal.</summary>
+public sealed record ApplyResult(ResourceKind Kind, string Name, ApplyOutcome Outcome, string Message = "")
+{
+    public bool Failed => Outcome is ApplyOutcome.Refused or ApplyOutcome.Foreign;
 }
 
 /// <summary>
 /// Makes one child match what we want, reading the live object from the cache:
-/// missing → create; every field we set already has our value → nothing (no request at all);
-/// otherwise our fields are merged over the live object and written back with PUT and its
-/// resourceVersion (a concurrent writer gives 409 and the key is requeued, never a lost update).
-/// Fields we do not set (annotations and labels of other tools, server defaults) are kept.
+/// missing from the cache → a targeted read: absent → create; present without our controller ownerReference →
+/// <see cref="ApplyOutcome.Foreign"/>, never adopted; every field we set already has our value and we wrote
+/// this very wish → nothing (no request at all); otherwise our fields are merged over the live object and
+/// written back with PUT and its resourceVersion (a concurrent writer gives 409 and the key is requeued).
+/// A refusal of the API server (4xx other than 409 and 429) is returned, not thrown, so the other children are
+/// still applied and the status names it.
 /// </summary>
 public sealed class ChildApplier
 {
@@ -32,41 +46,48 @@ public sealed class ChildApplier
         _memo = memo;
     }
 
-    public async Task<ApplyOutcome> ApplyAsync(ResourceKind kind, JsonObject desired, CancellationToken ct)
+    public async Task<ApplyResult> ApplyAsync(ResourceKind kind, JsonObject desired, string ownerUid, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(kind);
+        ArgumentNullException.ThrowIfNull(desired);
         var ns = desired["metadata"]!["namespace"]!.GetValue<string>();
         var name = desired["metadata"]!["name"]!.GetValue<string>();
-        var live = _cache.Get(kind, ns, name);
-        if (live is null)
+        try
         {
-            try
+            var live = _cache.Get(kind, ns, name);
+            if (live is null)
             {
-                await _api.CreateAsync(kind, ns, desired, ct);
-                return ApplyOutcome.Created;
-            }
-            catch (KubeApiException e) when (e.IsConflict)
-            {
-                // Exists but not in our cache: either the cache is behind (requeue) or someone removed our
-                // label so the filtered watch no longer shows it; adopt it back from a fresh read.
-                live = await _api.GetAsync(kind, ns, name, ct);
-                if (live is null || _cache.Get(kind, ns, name) is not null)
+                // Not in our label-filtered cache: either it does not exist, or it is someone else's (or ours with
+                // our label removed). One targeted read tells which; it happens only when something is missing.
+                live = await TryGetAsync(kind, ns, name, ct);
+                if (live is null)
                 {
-                    throw;
+                    await _api.CreateAsync(kind, ns, desired, ct);
+                    return new ApplyResult(kind, name, ApplyOutcome.Created);
                 }
             }
-        }
 
-        var wanted = kind == ResourceKind.Secret ? SecretMetadataOnly(desired) : desired;
-        if (JsonCompare.IsSubset(wanted, live) || _memo.AlreadyWritten(kind, ns, name, "", wanted, live))
+            if (!IsOwnedBy(live, ownerUid))
+            {
+                return new ApplyResult(kind, name, ApplyOutcome.Foreign, $"{kind.Kind} {name} already exists and is not owned by this ShopInstance; delete or rename it (it is never adopted)");
+            }
+
+            var wanted = kind == ResourceKind.Secret ? SecretMetadataOnly(desired) : desired;
+            if (JsonCompare.IsSubset(wanted, live) || _memo.AlreadyWritten(kind, ns, name, "", wanted, live))
+            {
+                return new ApplyResult(kind, name, ApplyOutcome.Unchanged);
+            }
+
+            var merged = JsonCompare.Merge(live, wanted);
+            merged["metadata"]!.AsObject().Remove("managedFields");
+            var stored = await _api.ReplaceAsync(kind, ns, name, merged, ct);
+            _memo.Record(kind, ns, name, "", wanted, stored);
+            return new ApplyResult(kind, name, ApplyOutcome.Updated);
+        }
+        catch (KubeApiException e) when (IsRefusal(e))
         {
-            return ApplyOutcome.Unchanged;
+            return new ApplyResult(kind, name, ApplyOutcome.Refused, e.Message);
         }
-
-        var merged = JsonCompare.Merge(live, wanted);
-        merged["metadata"]!.AsObject().Remove("managedFields");
-        var stored = await _api.ReplaceAsync(kind, ns, name, merged, ct);
-        _memo.Record(kind, ns, name, "", wanted, stored);
-        return ApplyOutcome.Updated;
     }
 
     /// <summary>Deletes our children of <paramref name="kind"/> that are no longer wanted (e.g. a PDB after scaling to one replica).</summary>
@@ -86,6 +107,33 @@ public sealed class ChildApplier
 
         return deleted;
     }
+
+    /// <summary>
+    /// A refusal retrying the same request cannot change: the object or our rights are wrong. 409 (a stale cache,
+    /// retried), 429 and 5xx (the server's trouble, retried with backoff) are not refusals.
+    /// </summary>
+    public static bool IsRefusal(KubeApiException e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        var code = (int)e.StatusCode;
+        return code is >= 400 and < 500 && e.StatusCode is not HttpStatusCode.Conflict and not HttpStatusCode.TooManyRequests;
+    }
+
+    private async Task<JsonObject?> TryGetAsync(ResourceKind kind, string ns, string name, CancellationToken ct)
+    {
+        try
+        {
+            return await _api.GetAsync(kind, ns, name, ct);
+        }
+        catch (KubeApiException e) when (e.IsNotFound)
+        {
+            return null;
+        }
+    }
+
+    private static bool IsOwnedBy(JsonObject live, string ownerUid) =>
+        live["metadata"]?["ownerReferences"] is JsonArray refs
+        && refs.OfType<JsonObject>().Any(r => r["controller"]?.GetValue<bool>() == true && r["uid"]?.GetValue<string>() == ownerUid);
 
     /// <summary>
     /// A generated Secret's data is written once at creation and never again: a later reconcile only

@@ -1,14 +1,16 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using ShopOperator.Database;
 using ShopOperator.Kube;
+using ShopOperator.Model;
 using ShopOperator.Runtime;
 
 namespace ShopOperator.Reconcile;
 
 /// <summary>
-/// One pass over one ShopInstance, reading only from the cache:
-/// deletion (finalizer) → validation → suspend → finalizer bookkeeping → database → plan (rollout, desired
-/// children, status) → apply children (only what differs) → prune → status (only when changed) → events.
+/// One pass over one ShopInstance, reading only from the cache, in named steps (docs/architecture.md):
+/// finalize → finalizer → validate → suspend → database → apply → prune → status → events.
 /// A pass that finds everything as wanted sends no request at all.
 /// </summary>
 public sealed class ShopReconciler : IReconciler
@@ -16,9 +18,21 @@ public sealed class ShopReconciler : IReconciler
     public const string DatabaseFinalizer = "shop.example.com/database";
     public const string SkipCleanupAnnotation = "shop.example.com/skip-database-cleanup";
 
+    /// <summary>Database outcomes retrying cannot fix: the admin Secret must change (which brings the next pass).</summary>
+    private static readonly HashSet<string> TerminalDatabaseReasons =
+        [ProvisionReasons.AuthenticationFailed, ProvisionReasons.PermissionDenied, ProvisionReasons.InvalidAdminSecret];
+
+    /// <summary>Children are applied in this order: a NetworkPolicy exists before the pods it protects.</summary>
+    private static readonly ResourceKind[] ApplyOrder =
+    [
+        ResourceKind.Secret, ResourceKind.ServiceAccount, ResourceKind.NetworkPolicy, ResourceKind.Service,
+        ResourceKind.Deployment, ResourceKind.PodDisruptionBudget, ResourceKind.Ingress,
+    ];
+
+    private static readonly ResourceKind Pod = new("", "v1", "pods", "Pod");
+
     private readonly KubeApi _api;
-    private readonly Lazy<Controller> _controller;
-    private readonly IShopModel _model;
+    private readonly ClusterCache _cache;
     private readonly IDatabaseProvisioner _database;
     private readonly EventRecorder _events;
     private readonly TimeProvider _time;
@@ -29,8 +43,7 @@ public sealed class ShopReconciler : IReconciler
 
     public ShopReconciler(
         KubeApi api,
-        Lazy<Controller> controller,
-        IShopModel model,
+        ClusterCache cache,
         IDatabaseProvisioner database,
         EventRecorder events,
         TimeProvider time,
@@ -38,8 +51,7 @@ public sealed class ShopReconciler : IReconciler
         ILogger<ShopReconciler> logger)
     {
         _api = api;
-        _controller = controller;
-        _model = model;
+        _cache = cache;
         _database = database;
         _events = events;
         _time = time;
@@ -47,11 +59,9 @@ public sealed class ShopReconciler : IReconciler
         _logger = logger;
     }
 
-    private ClusterCache Cache => _controller.Value.Cache;
-
     public async Task<ReconcileResult> ReconcileAsync(string ns, string name, CancellationToken ct)
     {
-        var shop = Cache.Get(ResourceKind.ShopInstance, ns, name);
+        var shop = _cache.Get(ResourceKind.ShopInstance, ns, name);
         if (shop is null)
         {
             // Deleted: children go with it through their owner references.
@@ -60,111 +70,217 @@ public sealed class ShopReconciler : IReconciler
             return ReconcileResult.Done;
         }
 
+        // The spec is validated once per pass; every step below works from this.
+        var pass = Pass.Read(shop, ns, name, _time.GetUtcNow());
+
+        // 1. finalize
         if (shop["metadata"]?["deletionTimestamp"] is not null)
         {
-            return await FinalizeAsync(shop, ns, name, ct);
+            return await FinalizeAsync(pass, ct);
         }
 
-        var request = _model.DatabaseRequest(shop);
-        if (await SyncFinalizerAsync(shop, request, ns, name, ct))
+        // 2. finalizer
+        if (await SyncFinalizerAsync(pass, ct))
         {
             // The update of the ShopInstance comes back through the watch and triggers the next pass.
             return ReconcileResult.Done;
         }
 
-        // Whether this pass took the role's password from an existing database Secret: if that Secret is deleted
-        // while we provision, it must not be recreated with the old password (deleting it asks for a new one);
-        // the delete event brings the next pass, which generates one.
-        var databaseSecretSeen = request is not null && Cache.Get(ResourceKind.Secret, ns, request.SecretName) is not null;
-        var database = request is null || _model.IsSuspendedOrInvalid(shop) ? null : await EnsureDatabaseAsync(shop, request, ct);
-        var plan = _model.Plan(new PlanInputs(
-            shop,
-            Cache.Get(ResourceKind.Deployment, ns, name + "-api"),
-            Cache.Get(ResourceKind.Deployment, ns, name + "-web"),
-            database,
-            _time.GetUtcNow()));
-
-        var created = 0;
-        var updated = 0;
-        if (!plan.Invalid && !plan.Suspended)
+        // 3. validate, 4. suspend: the planner reports both; nothing is created, changed or deleted.
+        if (pass.Shop is null || pass.Shop.Spec.Suspend)
         {
-            var applier = new ChildApplier(_api, Cache, _memo);
-            foreach (var (kind, desired) in plan.Children)
-            {
-                if (kind == ResourceKind.Secret && request is not null
-                    && (database is not { Ready: true, ConnectionString: not null } || databaseSecretSeen)
-                    && desired["metadata"]!["name"]!.GetValue<string>() == request.SecretName
-                    && Cache.Get(kind, ns, request.SecretName) is null)
-                {
-                    // The database Secret is written once, with a password the role already accepts.
-                    continue;
-                }
+            var held = ShopPlanner.Plan(new PlanRequest(shop, null, null, null, pass.Now));
+            await WriteStatusAsync(pass, held.Status, ct);
+            await RecordEventsAsync(pass, held.Events, ct);
+            return ReconcileResult.Done;
+        }
 
-                var outcome = await applier.ApplyAsync(kind, WithSecretData(kind, desired, database), ct);
-                if (outcome == ApplyOutcome.Created)
-                {
-                    created++;
-                    _logger.LogInformation("Created {Kind} {Child}", kind.Kind, desired["metadata"]!["name"]!.GetValue<string>());
-                }
-                else if (outcome == ApplyOutcome.Updated)
-                {
-                    updated++;
-                    _logger.LogInformation("Updated {Kind} {Child} (drift or spec change)", kind.Kind, desired["metadata"]!["name"]!.GetValue<string>());
-                }
-            }
+        // 5. database
+        var database = await DatabaseAsync(pass, ct);
 
+        // 6. apply
+        var request = new PlanRequest(
+            shop,
+            _cache.Get(ResourceKind.Deployment, ns, name + "-api"),
+            _cache.Get(ResourceKind.Deployment, ns, name + "-web"),
+            database.Condition,
+            pass.Now,
+            MissingSecrets: database.Missing);
+        var plan = ShopPlanner.Plan(request);
+        var applied = await ApplyAsync(pass, plan, database, ct);
+
+        // 7. prune: only once every wanted child is in place, so a refusal never costs a running object.
+        if (applied.All(a => !a.Failed))
+        {
+            var applier = new ChildApplier(_api, _cache, _memo);
             foreach (var kind in ResourceKind.Owned)
             {
-                var wanted = plan.Children.Where(c => c.Kind == kind).Select(c => c.Object["metadata"]!["name"]!.GetValue<string>()).ToHashSet(StringComparer.Ordinal);
+                var wanted = plan.Children.Where(c => KindOf(c) == kind).Select(NameOf).ToHashSet(StringComparer.Ordinal);
                 await applier.PruneAsync(kind, ns, name, wanted, ct);
             }
         }
 
-        await WriteStatusAsync(shop, plan.Status, ns, name, ct);
-        foreach (var e in plan.Events)
+        // 8. status: what this pass found (refused children, why pods wait) goes through the same pure planner.
+        var failures = applied.Where(a => a.Failed).Select(a => new ApplyFailure(a.Kind.Kind, a.Name, a.Message)).ToList();
+        var pods = ConditionSet.Find(plan.Status.Conditions, ConditionSet.Ready) is { Reason: "RolloutFailed" }
+            ? await PodProblemsAsync(pass, ct)
+            : [];
+        if (failures.Count > 0 || pods.Count > 0)
         {
-            await (e.Type == "Warning" ? _events.WarningAsync(shop, e.Reason, e.Message, ct) : _events.NormalAsync(shop, e.Reason, e.Message, ct));
+            plan = ShopPlanner.Plan(request with { ApplyFailures = failures, PodProblems = pods });
         }
 
+        await WriteStatusAsync(pass, plan.Status, ct);
+
+        // 9. events
+        await RecordEventsAsync(pass, plan.Events, ct);
+        var created = applied.Count(a => a.Outcome == ApplyOutcome.Created);
         if (created > 0 && shop["status"]?["observedGeneration"] is null)
         {
             await _events.NormalAsync(shop, "Created", $"Created {created} objects for the shop", ct);
         }
 
-        if (plan.Invalid || plan.Suspended)
+        return Result(plan, applied, database);
+    }
+
+    private ReconcileResult Result(Plan plan, IReadOnlyList<ApplyResult> applied, DatabaseStep database)
+    {
+        if (applied.Any(a => a.Outcome == ApplyOutcome.Foreign))
         {
-            return ReconcileResult.Done;
+            // A foreign object is not in our cache, so its removal brings no event: look again after a poll.
+            return ReconcileResult.After(_options.ProgressPoll);
         }
 
-        if (database is { Ready: false })
+        if (applied.FirstOrDefault(a => a.Failed) is { } refused)
         {
-            // Retry the database with the key's exponential backoff; the rest of the shop is reconciled meanwhile.
-            return new ReconcileResult(Requeue: true);
+            // The same request would be refused again; a change of the spec (an event) brings the next pass.
+            return ReconcileResult.Terminal($"{refused.Kind.Kind} {refused.Name}: {refused.Message}");
+        }
+
+        if (database.Condition is { Ready: false } failed)
+        {
+            // Server unreachable, busy: retry with the key's exponential backoff; the rest of the shop is reconciled meanwhile.
+            return database.Terminal
+                ? ReconcileResult.Terminal($"database: {failed.Reason}: {failed.Message}")
+                : ReconcileResult.Retry($"database: {failed.Reason}: {failed.Message}");
         }
 
         return plan.InProgress ? ReconcileResult.After(_options.ProgressPoll) : ReconcileResult.Done;
     }
 
-    private async Task WriteStatusAsync(JsonObject shop, JsonObject status, string ns, string name, CancellationToken ct)
+    private async Task<IReadOnlyList<ApplyResult>> ApplyAsync(Pass pass, Plan plan, DatabaseStep database, CancellationToken ct)
     {
-        var current = shop["status"] as JsonObject;
+        var applier = new ChildApplier(_api, _cache, _memo);
+        var results = new List<ApplyResult>();
+        var refusedPolicies = new List<string>();
+        foreach (var desired in plan.Children.OrderBy(c => Array.IndexOf(ApplyOrder, KindOf(c))))
+        {
+            var kind = KindOf(desired);
+            var childName = NameOf(desired);
+            var exists = _cache.Get(kind, pass.Namespace, childName) is not null;
+            if (kind == ResourceKind.Secret && childName == DesiredState.DatabaseSecretName(pass.Name) && !exists
+                && (database.ConnectionString is null || database.SecretSeen))
+            {
+                // The database Secret is written once, with a password the role already accepts.
+                continue;
+            }
+
+            if (kind == ResourceKind.Deployment && !exists)
+            {
+                if (childName == pass.Name + "-api" && !database.SecretAvailable && !results.Any(r => r.Kind == ResourceKind.Secret && r.Name == DesiredState.DatabaseSecretName(pass.Name) && r.Outcome == ApplyOutcome.Created))
+                {
+                    // Pods that cannot start (their Secret is missing) would only count down the rollout deadline.
+                    continue;
+                }
+
+                if (refusedPolicies.Count > 0)
+                {
+                    // Never start pods that their NetworkPolicies do not protect yet.
+                    continue;
+                }
+            }
+
+            var result = await applier.ApplyAsync(kind, WithSecretData(kind, desired, database), pass.Uid, ct);
+            results.Add(result);
+            switch (result.Outcome)
+            {
+                case ApplyOutcome.Created:
+                    _logger.LogInformation("Created {Kind} {Child}", kind.Kind, childName);
+                    break;
+                case ApplyOutcome.Updated:
+                    _logger.LogInformation("Updated {Kind} {Child} (drift or spec change)", kind.Kind, childName);
+                    break;
+                case ApplyOutcome.Refused or ApplyOutcome.Foreign:
+                    _logger.LogWarning("{Kind} {Child} not applied: {Message}", kind.Kind, childName, result.Message);
+                    if (kind == ResourceKind.NetworkPolicy)
+                    {
+                        refusedPolicies.Add(childName);
+                    }
+
+                    break;
+            }
+        }
+
+        return results;
+    }
+
+    /// <summary>
+    /// Why the tiers' pods are not running (waiting reasons such as CreateContainerConfigError or ImagePullBackOff,
+    /// an unschedulable pod): one targeted list of the shop's pods, only when its rollout failed (there is no pod cache).
+    /// </summary>
+    private async Task<IReadOnlyList<string>> PodProblemsAsync(Pass pass, CancellationToken ct)
+    {
+        ListResult pods;
+        try
+        {
+            pods = await _api.ListAsync(Pod, pass.Namespace, "app.kubernetes.io/instance=" + pass.Name + ",app.kubernetes.io/managed-by=" + DesiredState.ManagedBy, ct);
+        }
+        catch (KubeApiException e) when (ChildApplier.IsRefusal(e))
+        {
+            return [$"pods could not be read: {e.Message}"];
+        }
+
+        return PodProblems.From(pods.Items);
+    }
+
+    private async Task RecordEventsAsync(Pass pass, IReadOnlyList<PlannedEvent> events, CancellationToken ct)
+    {
+        foreach (var e in events)
+        {
+            await (e.Type == "Warning" ? _events.WarningAsync(pass.Object, e.Reason, e.Message, ct) : _events.NormalAsync(pass.Object, e.Reason, e.Message, ct));
+        }
+    }
+
+    private async Task WriteStatusAsync(Pass pass, ShopInstanceStatus typed, CancellationToken ct)
+    {
+        var status = ShopInstance.StatusToJson(typed);
+        var current = pass.Object["status"] as JsonObject;
         if ((current is not null && JsonCompare.IsSubset(status, current) && JsonCompare.IsSubset(current, status))
-            || _memo.AlreadyWritten(ResourceKind.ShopInstance, ns, name, "status", status, shop))
+            || _memo.AlreadyWritten(ResourceKind.ShopInstance, pass.Namespace, pass.Name, "status", status, pass.Object))
         {
             return;
         }
 
-        var update = (JsonObject)shop.DeepClone();
+        var update = (JsonObject)pass.Object.DeepClone();
         update["status"] = status.DeepClone();
         update["metadata"]!.AsObject().Remove("managedFields");
-        var stored = await _api.ReplaceStatusAsync(ResourceKind.ShopInstance, ns, name, update, ct);
-        _memo.Record(ResourceKind.ShopInstance, ns, name, "status", status, stored);
+        var stored = await _api.ReplaceStatusAsync(ResourceKind.ShopInstance, pass.Namespace, pass.Name, update, ct);
+        _memo.Record(ResourceKind.ShopInstance, pass.Namespace, pass.Name, "status", status, stored);
     }
 
-    private async Task<bool> SyncFinalizerAsync(JsonObject shop, DatabaseRequest? request, string ns, string name, CancellationToken ct)
+    /// <summary>
+    /// The finalizer is present exactly when deletionPolicy is Delete. While the spec is invalid it is left as it
+    /// is: an invalid spec must not let a shop go without dropping a database it promised to drop.
+    /// </summary>
+    private async Task<bool> SyncFinalizerAsync(Pass pass, CancellationToken ct)
     {
-        var finalizers = Finalizers(shop);
-        var want = request is { DeleteOnRemoval: true };
+        if (pass.Shop is null)
+        {
+            return false;
+        }
+
+        var finalizers = Finalizers(pass.Object);
+        var want = pass.Shop.Spec.Database.Provision?.DeletionPolicy == DeletionPolicy.Delete;
         var has = finalizers.Contains(DatabaseFinalizer);
         if (want == has)
         {
@@ -172,24 +288,38 @@ public sealed class ShopReconciler : IReconciler
         }
 
         var updated = want ? finalizers.Append(DatabaseFinalizer).ToList() : finalizers.Where(f => f != DatabaseFinalizer).ToList();
-        await SetFinalizersAsync(shop, updated, ns, name, ct);
+        await SetFinalizersAsync(pass, updated, ct);
         return true;
     }
 
-    private async Task<ReconcileResult> FinalizeAsync(JsonObject shop, string ns, string name, CancellationToken ct)
+    private async Task<ReconcileResult> FinalizeAsync(Pass pass, CancellationToken ct)
     {
-        var finalizers = Finalizers(shop);
+        var finalizers = Finalizers(pass.Object);
         if (!finalizers.Contains(DatabaseFinalizer))
         {
             return ReconcileResult.Done;
         }
 
-        var skip = shop["metadata"]?["annotations"]?[SkipCleanupAnnotation]?.GetValue<string>() == "true";
-        var request = _model.DatabaseRequest(shop);
-        if (!skip && request is not null)
+        var skip = pass.Object["metadata"]?["annotations"]?[SkipCleanupAnnotation]?.GetValue<string>() == "true";
+        if (!skip)
         {
-            var admin = await ReadAdminSecretAsync(ns, request, ct);
-            await _database.DropAsync(request, admin, ct);
+            // Names come from namespace and name, the admin Secret from the raw spec: an invalid spec still cleans up.
+            var adminSecret = ShopController.AdminSecret(pass.Object)
+                ?? throw new DatabaseCleanupException($"spec.database.provision.adminSecretRef.name is not set: cannot drop the database; set {SkipCleanupAnnotation}=true to leave it");
+            var admin = await ReadAdminSecretAsync(pass.Namespace, adminSecret, ct)
+                ?? throw new DatabaseCleanupException($"Secret {adminSecret} not found: cannot drop the database; set {SkipCleanupAnnotation}=true to leave it");
+            if (!AdminEndpoint.TryParse(admin, out var endpoint, out var invalid))
+            {
+                throw new DatabaseCleanupException($"Secret {adminSecret}: {invalid.Message}");
+            }
+
+            var result = await _database.DropAsync(endpoint, DatabaseNames.For(pass.Namespace, pass.Name), ct);
+            if (!result.Ready)
+            {
+                // The finalizer stays until the drop succeeds (retried with backoff), or the skip annotation is set.
+                throw new DatabaseCleanupException($"{result.Reason}: {result.Message}");
+            }
+
             _logger.LogInformation("Dropped database and role of the shop (deletionPolicy Delete)");
         }
         else
@@ -197,49 +327,105 @@ public sealed class ShopReconciler : IReconciler
             _logger.LogWarning("Removing the database finalizer without dropping anything ({Annotation}=true)", SkipCleanupAnnotation);
         }
 
-        await SetFinalizersAsync(shop, finalizers.Where(f => f != DatabaseFinalizer).ToList(), ns, name, ct);
+        await SetFinalizersAsync(pass, finalizers.Where(f => f != DatabaseFinalizer).ToList(), ct);
         return ReconcileResult.Done;
     }
 
-    private async Task<DatabaseOutcome> EnsureDatabaseAsync(JsonObject shop, DatabaseRequest request, CancellationToken ct)
+    /// <summary>
+    /// The database step: with connectionSecretRef, the Secret and its key must exist (read from the cache);
+    /// with provision, the admin Secret must exist, then the role and database are made to exist with the password
+    /// of the shop's database Secret (a new one when that Secret is missing).
+    /// </summary>
+    private async Task<DatabaseStep> DatabaseAsync(Pass pass, CancellationToken ct)
     {
-        var ns = request.Namespace;
-        var secret = Cache.Get(ResourceKind.Secret, ns, request.SecretName);
-        var password = secret?["data"]?["password"]?.GetValue<string>() is { } b64 ? FromBase64(b64) : null;
-        var generation = shop["metadata"]?["generation"]?.ToJsonString() ?? "";
-        var fingerprint = $"{generation}|{secret?["metadata"]?["resourceVersion"]}";
-        var key = ns + "/" + request.ShopName;
+        var spec = pass.Shop!.Spec.Database;
+        var ns = pass.Namespace;
+        if (spec.ConnectionSecretRef is { } reference)
+        {
+            var secretKey = reference.Key ?? Defaults.ConnectionStringKey;
+            var secret = _cache.Get(ResourceKind.Secret, ns, reference.Name);
+            if (secret is null)
+            {
+                return DatabaseStep.Waiting(new MissingSecret(reference.Name));
+            }
+
+            if (secret["data"]?[secretKey] is null)
+            {
+                return DatabaseStep.Waiting(new MissingSecret(reference.Name, secretKey));
+            }
+
+            return new DatabaseStep(null, SecretAvailable: true);
+        }
+
+        var provision = spec.Provision!;
+        var shopSecret = _cache.Get(ResourceKind.Secret, ns, DesiredState.DatabaseSecretName(pass.Name));
+
+        // Whether this pass took the role's password from an existing database Secret: if that Secret is deleted
+        // while we provision, it must not be recreated with the old password (deleting it asks for a new one);
+        // the delete event brings the next pass, which generates one.
+        var secretSeen = shopSecret is not null;
+        var adminCached = _cache.Get(ResourceKind.Secret, ns, provision.AdminSecretRef.Name);
+        if (adminCached is null)
+        {
+            return DatabaseStep.Waiting(new MissingSecret(provision.AdminSecretRef.Name)) with { SecretSeen = secretSeen, SecretAvailable = secretSeen };
+        }
+
+        var password = shopSecret?["data"]?["password"]?.GetValue<string>() is { } b64 ? FromBase64(b64) : null;
+        var fingerprint = $"{pass.Generation}|{shopSecret?["metadata"]?["resourceVersion"]}|{adminCached["metadata"]?["resourceVersion"]}";
+        var key = ns + "/" + pass.Name;
         if (password is not null && _provisioned.TryGetValue(key, out var done) && done == fingerprint)
         {
-            // Already provisioned with this password for this spec: no read, no SQL on a no-op pass.
-            return new DatabaseOutcome(true, "Provisioned", "role and database exist", password);
+            // Already provisioned with this password, this spec and this admin Secret: no read, no SQL on a no-op pass.
+            return new DatabaseStep(new DatabaseCondition(true, ProvisionReasons.Provisioned, "role and database exist"), SecretAvailable: true, SecretSeen: true, Password: password);
         }
 
         password ??= SecretValues.NewPassword();
+        var admin = await ReadAdminSecretAsync(ns, provision.AdminSecretRef.Name, ct);
+        if (admin is null)
+        {
+            return DatabaseStep.Waiting(new MissingSecret(provision.AdminSecretRef.Name)) with { SecretSeen = secretSeen, SecretAvailable = secretSeen };
+        }
+
+        if (!AdminEndpoint.TryParse(admin, out var endpoint, out var invalid))
+        {
+            return new DatabaseStep(new DatabaseCondition(false, invalid.Reason, $"Secret {provision.AdminSecretRef.Name}: {invalid.Message}"), secretSeen, secretSeen, Terminal: true);
+        }
+
+        var names = DatabaseNames.For(ns, pass.Name);
+        var result = await _database.EnsureAsync(endpoint, names, password, ct);
+        if (!result.Ready)
+        {
+            return new DatabaseStep(new DatabaseCondition(false, result.Reason, result.Message), secretSeen, secretSeen, Terminal: TerminalDatabaseReasons.Contains(result.Reason));
+        }
+
+        if (secretSeen)
+        {
+            _provisioned[key] = fingerprint;
+        }
+
+        return new DatabaseStep(
+            new DatabaseCondition(true, result.Reason, result.Message),
+            SecretAvailable: true,
+            SecretSeen: secretSeen,
+            Password: password,
+            ConnectionString: ShopOperator.Database.DatabaseProvisioner.ConnectionStringFor(endpoint, names, password));
+    }
+
+    /// <summary>The admin Secret is the user's: our cache keeps only its key names, so its values are one targeted read.</summary>
+    private async Task<IReadOnlyDictionary<string, string>?> ReadAdminSecretAsync(string ns, string secretName, CancellationToken ct)
+    {
+        JsonObject? secret;
         try
         {
-            var admin = await ReadAdminSecretAsync(ns, request, ct);
-            var outcome = await _database.EnsureAsync(request, admin, password, ct);
-            if (outcome.Ready && secret is not null)
-            {
-                _provisioned[key] = fingerprint;
-            }
-
-            return outcome;
+            secret = await _api.GetAsync(ResourceKind.Secret, ns, secretName, ct);
         }
         catch (KubeApiException e) when (e.IsNotFound)
         {
-            return new DatabaseOutcome(false, "AdminSecretNotFound", $"Secret {request.AdminSecretName} not found");
+            return null;
         }
-    }
 
-    private async Task<IReadOnlyDictionary<string, string>> ReadAdminSecretAsync(string ns, DatabaseRequest request, CancellationToken ct)
-    {
-        // The admin Secret is the user's, so it is not in our label-filtered cache: one read, only when provisioning.
-        var secret = await _api.GetAsync(ResourceKind.Secret, ns, request.AdminSecretName, ct)
-            ?? throw new KubeApiException(System.Net.HttpStatusCode.NotFound, "NotFound", "admin secret not found");
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (secret["data"] is JsonObject data)
+        if (secret?["data"] is JsonObject data)
         {
             foreach (var (k, v) in data)
             {
@@ -254,7 +440,7 @@ public sealed class ShopReconciler : IReconciler
     }
 
     /// <summary>Generated Secrets get their values here, at creation only (the applier never rewrites Secret data).</summary>
-    private static JsonObject WithSecretData(ResourceKind kind, JsonObject desired, DatabaseOutcome? database)
+    private static JsonObject WithSecretData(ResourceKind kind, JsonObject desired, DatabaseStep database)
     {
         if (kind != ResourceKind.Secret)
         {
@@ -270,8 +456,8 @@ public sealed class ShopReconciler : IReconciler
             {
                 data[field] = ToBase64(field switch
                 {
-                    "password" => database?.Password ?? SecretValues.NewPassword(),
-                    "connectionString" => database?.ConnectionString ?? "",
+                    "password" => database.Password ?? SecretValues.NewPassword(),
+                    "connectionString" => database.ConnectionString ?? "",
                     _ => SecretValues.NewKey(),
                 });
             }
@@ -281,13 +467,19 @@ public sealed class ShopReconciler : IReconciler
         return secret;
     }
 
-    private async Task SetFinalizersAsync(JsonObject shop, List<string> finalizers, string ns, string name, CancellationToken ct)
+    private async Task SetFinalizersAsync(Pass pass, List<string> finalizers, CancellationToken ct)
     {
-        var update = (JsonObject)shop.DeepClone();
+        var update = (JsonObject)pass.Object.DeepClone();
         update["metadata"]!["finalizers"] = new JsonArray([.. finalizers.Select(f => (JsonNode?)JsonValue.Create(f))]);
         update["metadata"]!.AsObject().Remove("managedFields");
-        await _api.ReplaceAsync(ResourceKind.ShopInstance, ns, name, update, ct);
+        await _api.ReplaceAsync(ResourceKind.ShopInstance, pass.Namespace, pass.Name, update, ct);
     }
+
+    private static ResourceKind KindOf(JsonObject child) =>
+        ResourceKind.FromApiVersionKind(child["apiVersion"]?.GetValue<string>(), child["kind"]?.GetValue<string>())
+            ?? throw new InvalidOperationException($"the model produced a kind the operator does not own: {child["apiVersion"]} {child["kind"]}");
+
+    private static string NameOf(JsonObject child) => child["metadata"]!["name"]!.GetValue<string>();
 
     private static List<string> Finalizers(JsonObject shop) =>
         shop["metadata"]?["finalizers"] is JsonArray a ? [.. a.Select(f => f!.GetValue<string>())] : [];
@@ -295,4 +487,47 @@ public sealed class ShopReconciler : IReconciler
     private static string FromBase64(string value) => System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(value));
 
     private static string ToBase64(string value) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(value));
+
+    /// <summary>One pass's view of the ShopInstance: the raw object, and the typed one when the spec is valid (validated once).</summary>
+    private sealed record Pass(JsonObject Object, string Namespace, string Name, string Uid, long Generation, ShopInstance? Shop, ShopInstanceStatus? StoredStatus, DateTimeOffset Now)
+    {
+        public static Pass Read(JsonObject shop, string ns, string name, DateTimeOffset now)
+        {
+            var valid = ShopInstanceValidator.Validate(shop).Count == 0;
+            var meta = shop["metadata"];
+            var generation = meta?["generation"] is JsonValue g && g.GetValueKind() == JsonValueKind.Number ? g.GetValue<long>() : 0;
+            return new Pass(
+                shop,
+                ns,
+                name,
+                meta?["uid"]?.GetValue<string>() ?? "",
+                generation,
+                valid ? ShopInstance.FromJson(shop) : null,
+                ShopInstance.ReadStatus(shop["status"]),
+                now);
+        }
+    }
+
+    /// <summary>
+    /// The database step's outcome. <see cref="Condition"/> null: the model reports its default (ExternalSecret).
+    /// Password and connection string are only for writing the shop's database Secret; never logged, never in status.
+    /// </summary>
+    private sealed record DatabaseStep(
+        DatabaseCondition? Condition,
+        bool SecretAvailable,
+        bool SecretSeen = false,
+        bool Terminal = false,
+        string? Password = null,
+        string? ConnectionString = null)
+    {
+        /// <summary>Referenced Secrets or keys that do not exist: the planner names them in DatabaseReady and Ready; their arrival (watched) brings the next pass.</summary>
+        public IReadOnlyList<MissingSecret> Missing { get; init; } = [];
+
+        public static DatabaseStep Waiting(MissingSecret missing) => new(null, SecretAvailable: false) { Missing = [missing] };
+
+        public override string ToString() => $"DatabaseStep {{ Condition = {Condition}, SecretAvailable = {SecretAvailable} }}";
+    }
 }
+
+/// <summary>The shop's database and role could not be dropped yet; the deletion is retried with backoff.</summary>
+public sealed class DatabaseCleanupException(string message) : Exception(message);

@@ -5,8 +5,9 @@ using ShopOperator.Kube;
 namespace ShopOperator.Runtime;
 
 /// <summary>
-/// Wires the cache to the queue (owned objects map to their controller owner's key) and runs the workers
-/// while this process leads. Caches warm on every replica; only the leader writes.
+/// Registers the handlers its <see cref="ControllerDefinition"/> declares on the host's cache (For → the object's
+/// key, Owns → the controller owner's key, Watches → the map function's keys) and runs the workers while this
+/// process leads. Caches warm on every replica; only the leader writes.
 /// </summary>
 public sealed class Controller
 {
@@ -15,35 +16,71 @@ public sealed class Controller
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly OperatorOptions _options;
+    private readonly ControllerDefinition _definition;
 
-    public Controller(OperatorOptions options, KubeApi api, IReconciler reconciler, OperatorMetrics metrics, TimeProvider time, ILoggerFactory loggers)
+    public Controller(ControllerDefinition definition, ClusterCache cache, WorkQueue queue, OperatorOptions options, IReconciler reconciler, OperatorMetrics metrics, TimeProvider time, ILoggerFactory loggers)
     {
+        ArgumentNullException.ThrowIfNull(definition);
+        ArgumentNullException.ThrowIfNull(cache);
+        _definition = definition;
         _options = options;
         _reconciler = reconciler;
         _metrics = metrics;
         _time = time;
         _logger = loggers.CreateLogger<Controller>();
-        Queue = new WorkQueue(time, new RateLimiter(time, options.RateLimiter), metrics);
-        Cache = new ClusterCache(api, options.WatchNamespaces, options.Informers, time, loggers, OnCacheEvent);
+        Queue = queue;
+        Cache = cache;
+
+        cache.AddEventHandler(definition.For, (_, obj) => Queue.Add(Informer.KeyOf(obj)));
+        foreach (var owned in definition.Owns)
+        {
+            cache.AddEventHandler(owned, (_, obj) =>
+            {
+                if (ControllerOwner(obj, definition.For) is { } owner)
+                {
+                    Queue.Add(owner);
+                }
+            });
+        }
+
+        foreach (var watch in definition.Watches)
+        {
+            cache.AddEventHandler(watch.Kind, (_, obj) =>
+            {
+                foreach (var key in watch.Map(cache, obj))
+                {
+                    Queue.Add(key);
+                }
+            });
+        }
     }
 
     public WorkQueue Queue { get; }
 
     public ClusterCache Cache { get; }
 
-    /// <summary>Processes the queue with the configured number of workers until cancelled; only called on the leader.</summary>
+    /// <summary>
+    /// Processes the queue with the configured number of workers until <paramref name="ct"/> is cancelled (leadership
+    /// ended or shutdown); only called on the leader. Then no key is taken any more, and reconciles in flight get
+    /// <see cref="OperatorOptions.DrainTimeout"/> to finish before their own token is cancelled (controller-runtime's
+    /// ShutDownWithDrain, bounded): kept below the lease margin so a lost leader stops writing before anyone else may lead.
+    /// </summary>
     public async Task RunWorkersAsync(CancellationToken ct)
     {
         await Cache.WaitForSyncAsync(ct);
         EnqueueAll();
-        var workers = Enumerable.Range(0, Math.Max(1, _options.Workers)).Select(_ => Task.Run(() => WorkerAsync(ct), CancellationToken.None)).ToList();
-        workers.Add(ResyncAsync(ct));
+        using var reconciles = new CancellationTokenSource();
+        await using var drain = ct.Register(() => reconciles.CancelAfter(_options.DrainTimeout));
+        var workers = Enumerable.Range(0, Math.Max(1, _options.Workers))
+            .Select(_ => Task.Run(() => WorkerAsync(ct, reconciles.Token), CancellationToken.None))
+            .Append(ResyncAsync(ct))
+            .ToList();
         await Task.WhenAll(workers);
     }
 
     public void EnqueueAll()
     {
-        foreach (var key in Cache.Keys(ResourceKind.ShopInstance))
+        foreach (var key in Cache.Keys(_definition.For))
         {
             Queue.Add(key);
         }
@@ -65,14 +102,14 @@ public sealed class Controller
         }
     }
 
-    private async Task WorkerAsync(CancellationToken ct)
+    private async Task WorkerAsync(CancellationToken stopping, CancellationToken reconcile)
     {
-        while (!ct.IsCancellationRequested)
+        while (!stopping.IsCancellationRequested)
         {
             string key;
             try
             {
-                key = await Queue.GetAsync(ct);
+                key = await Queue.GetAsync(stopping);
             }
             catch (OperationCanceledException)
             {
@@ -81,7 +118,7 @@ public sealed class Controller
 
             try
             {
-                await ProcessAsync(key, ct);
+                await ProcessAsync(key, reconcile);
             }
             finally
             {
@@ -95,28 +132,37 @@ public sealed class Controller
         var slash = key.IndexOf('/', StringComparison.Ordinal);
         var (ns, name) = (key[..slash], key[(slash + 1)..]);
         var started = Stopwatch.GetTimestamp();
-        var controller = OperatorMetrics.ControllerName;
+        var controller = _definition.Name;
 
         // Scopes flow with the async context: every line of this reconcile, the reconciler's and ours, carries the shop.
         using var scope = _logger.BeginScope("reconcile {namespace}/{name}", ns, name);
         try
         {
             var result = await _reconciler.ReconcileAsync(ns, name, ct);
-            if (result.RequeueAfter is { } after)
+            switch (result.Outcome)
             {
-                Queue.Forget(key);
-                Queue.AddAfter(key, after);
-                _metrics.ReconcileTotal.WithLabels(controller, "requeue_after").Inc();
-            }
-            else if (result.Requeue)
-            {
-                Queue.AddRateLimited(key);
-                _metrics.ReconcileTotal.WithLabels(controller, "requeue").Inc();
-            }
-            else
-            {
-                Queue.Forget(key);
-                _metrics.ReconcileTotal.WithLabels(controller, "success").Inc();
+                case ReconcileOutcome.RequeueAfter:
+                    Queue.Forget(key);
+                    Queue.AddAfter(key, result.RequeueAfter ?? _options.ProgressPoll);
+                    _metrics.ReconcileTotal.WithLabels(controller, "requeue_after").Inc();
+                    break;
+                case ReconcileOutcome.Retry:
+                    _logger.LogInformation("Reconcile of {Key} will be retried: {Error}", key, result.Error);
+                    Queue.AddRateLimited(key);
+                    _metrics.ReconcileTotal.WithLabels(controller, "requeue").Inc();
+                    break;
+                case ReconcileOutcome.Terminal:
+                    // Retrying cannot fix it (the status says what to change); the next event brings the next pass.
+                    _logger.LogWarning("Reconcile of {Key} failed terminally: {Error}", key, result.Error);
+                    Queue.Forget(key);
+                    _metrics.ReconcileErrors.WithLabels(controller).Inc();
+                    _metrics.TerminalReconcileErrors.WithLabels(controller).Inc();
+                    _metrics.ReconcileTotal.WithLabels(controller, "error").Inc();
+                    break;
+                default:
+                    Queue.Forget(key);
+                    _metrics.ReconcileTotal.WithLabels(controller, "success").Inc();
+                    break;
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -144,23 +190,11 @@ public sealed class Controller
         }
     }
 
-    private void OnCacheEvent(ResourceKind kind, CacheEventType type, JsonObject obj)
+    /// <summary>The key of an object's controller ownerReference when it points at <paramref name="ownerKind"/>.</summary>
+    public static string? ControllerOwner(JsonObject obj, ResourceKind ownerKind)
     {
-        if (kind == ResourceKind.ShopInstance)
-        {
-            Queue.Add(Informer.KeyOf(obj));
-            return;
-        }
-
-        if (ControllerOwner(obj) is { } owner)
-        {
-            Queue.Add(owner);
-        }
-    }
-
-    /// <summary>The ShopInstance key of an owned object's controller ownerReference, if any.</summary>
-    public static string? ControllerOwner(JsonObject obj)
-    {
+        ArgumentNullException.ThrowIfNull(obj);
+        ArgumentNullException.ThrowIfNull(ownerKind);
         if (obj["metadata"]?["ownerReferences"] is not JsonArray refs)
         {
             return null;
@@ -169,8 +203,8 @@ public sealed class Controller
         foreach (var r in refs)
         {
             if (r?["controller"]?.GetValue<bool>() == true
-                && r["kind"]?.GetValue<string>() == ResourceKind.ShopInstance.Kind
-                && r["apiVersion"]?.GetValue<string>() == ResourceKind.ShopInstance.ApiVersion
+                && r["kind"]?.GetValue<string>() == ownerKind.Kind
+                && r["apiVersion"]?.GetValue<string>() == ownerKind.ApiVersion
                 && r["name"]?.GetValue<string>() is { } name)
             {
                 return obj["metadata"]?["namespace"]?.GetValue<string>() + "/" + name;
@@ -179,4 +213,7 @@ public sealed class Controller
 
         return null;
     }
+
+    /// <summary>The ShopInstance key of an owned object's controller ownerReference, if any.</summary>
+    public static string? ControllerOwner(JsonObject obj) => ControllerOwner(obj, ResourceKind.ShopInstance);
 }

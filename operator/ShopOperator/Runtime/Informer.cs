@@ -28,6 +28,7 @@ public sealed class Informer
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly Action<CacheEventType, JsonObject> _onEvent;
+    private readonly Func<JsonObject, JsonObject> _transform;
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public Informer(
@@ -38,7 +39,8 @@ public sealed class Informer
         InformerTimings timings,
         TimeProvider time,
         ILogger logger,
-        Action<CacheEventType, JsonObject> onEvent)
+        Action<CacheEventType, JsonObject> onEvent,
+        Func<JsonObject, JsonObject>? transform = null)
     {
         _api = api;
         Kind = kind;
@@ -48,6 +50,7 @@ public sealed class Informer
         _time = time;
         _logger = logger;
         _onEvent = onEvent;
+        _transform = transform ?? (o => o);
     }
 
     public ResourceKind Kind { get; }
@@ -162,8 +165,9 @@ public sealed class Informer
         var list = await _api.ListAsync(Kind, Namespace, LabelSelector, ct);
         ListCount++;
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var item in list.Items)
+        foreach (var listed in list.Items)
         {
+            var item = _transform(listed);
             var key = KeyOf(item);
             seen.Add(key);
             if (_store.TryGetValue(key, out var old) && old.ResourceVersion == ResourceVersionOf(item))
@@ -198,12 +202,14 @@ public sealed class Informer
             case "MODIFIED":
                 e.Object["apiVersion"] ??= Kind.ApiVersion;
                 e.Object["kind"] ??= Kind.Kind;
-                _store[KeyOf(e.Object)] = CachedObject.From(e.Object);
-                _onEvent(CacheEventType.Upsert, e.Object);
+                var upserted = _transform(e.Object);
+                _store[KeyOf(upserted)] = CachedObject.From(upserted);
+                _onEvent(CacheEventType.Upsert, upserted);
                 break;
             case "DELETED":
-                _store.TryRemove(KeyOf(e.Object), out _);
-                _onEvent(CacheEventType.Delete, e.Object);
+                var deleted = _transform(e.Object);
+                _store.TryRemove(KeyOf(deleted), out _);
+                _onEvent(CacheEventType.Delete, deleted);
                 break;
             case "BOOKMARK":
                 break;

@@ -54,8 +54,13 @@ public sealed class LeaderElection
 
     public bool IsLeader { get; private set; }
 
-    /// <summary>Calls <paramref name="leading"/> each time leadership is gained; cancels it when lost.</summary>
-    public async Task RunAsync(Func<CancellationToken, Task> leading, CancellationToken ct)
+    /// <summary>
+    /// Calls <paramref name="leading"/> once leadership is gained and cancels it when lost. Like controller-runtime,
+    /// a process that lost its lease does not try again: it returns <see cref="LeadershipOutcome.Lost"/> and the host
+    /// exits non-zero, so the pod restarts with fresh caches and an honest state. Returns
+    /// <see cref="LeadershipOutcome.Stopped"/> when <paramref name="ct"/> ends it.
+    /// </summary>
+    public async Task<LeadershipOutcome> RunAsync(Func<CancellationToken, Task> leading, CancellationToken ct)
     {
         if (!_options.Enabled)
         {
@@ -70,16 +75,22 @@ public sealed class LeaderElection
                 SetLeader(false);
             }
 
-            return;
+            return LeadershipOutcome.Stopped;
         }
 
         while (!ct.IsCancellationRequested)
         {
-            await RunTermAsync(leading, ct);
+            if (await RunTermAsync(leading, ct))
+            {
+                return LeadershipOutcome.Lost;
+            }
         }
+
+        return LeadershipOutcome.Stopped;
     }
 
-    private async Task RunTermAsync(Func<CancellationToken, Task> leading, CancellationToken ct)
+    /// <summary>One elector run; true when this process led and lost the lease (not because it was stopped).</summary>
+    private async Task<bool> RunTermAsync(Func<CancellationToken, Task> leading, CancellationToken ct)
     {
         var leaseLock = new LeaseLock(_client, _options.Namespace!, _options.LeaseName, _options.Identity);
         var config = new LeaderElectionConfig(leaseLock)
@@ -103,7 +114,13 @@ public sealed class LeaderElection
             term.Cancel();
         };
         elector.OnNewLeader += leader => _logger.LogInformation("Lease {Lease} is held by {Leader}", _options.LeaseName, leader);
-        elector.OnError += e => _logger.LogDebug("Leader election call failed: {Error}", e.Message);
+        elector.OnError += e =>
+        {
+            // A Lease call that fails (a missing RBAC verb, an unreachable server) means no leader and no work:
+            // it must be visible, in the log and in a counter an alert can read.
+            _metrics.LeaderElectionErrors.WithLabels(_options.LeaseName).Inc();
+            _logger.LogWarning("Leader election call on lease {Namespace}/{Lease} failed: {Error}", _options.Namespace, _options.LeaseName, e.Message);
+        };
 
         try
         {
@@ -121,7 +138,7 @@ public sealed class LeaderElection
                 await AwaitQuietlyAsync(work);
                 if (!ct.IsCancellationRequested)
                 {
-                    _logger.LogWarning("Lost leadership of lease {Lease}; workers stopped", _options.LeaseName);
+                    _logger.LogError("Lost leadership of lease {Lease}; workers stopped, the process exits", _options.LeaseName);
                 }
             }
 
@@ -134,6 +151,8 @@ public sealed class LeaderElection
             // standby wait out the lease duration.
             await ReleaseAsync();
         }
+
+        return work is not null && !ct.IsCancellationRequested;
     }
 
     private async Task ReleaseAsync()
@@ -182,4 +201,14 @@ public sealed class LeaderElection
             _logger.LogError(e, "Leader work failed");
         }
     }
+}
+
+/// <summary>How <see cref="LeaderElection.RunAsync"/> ended.</summary>
+public enum LeadershipOutcome
+{
+    /// <summary>Stopped by its token (shutdown).</summary>
+    Stopped,
+
+    /// <summary>This process led and lost the lease: the host stops and exits non-zero.</summary>
+    Lost,
 }

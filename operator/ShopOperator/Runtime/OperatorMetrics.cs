@@ -19,6 +19,7 @@ public sealed class OperatorMetrics
         DotNetStats.Register(registry);
         ReconcileTotal = factory.CreateCounter("controller_runtime_reconcile_total", "Total number of reconciliations per controller", "controller", "result");
         ReconcileErrors = factory.CreateCounter("controller_runtime_reconcile_errors_total", "Total number of reconciliation errors per controller", "controller");
+        TerminalReconcileErrors = factory.CreateCounter("controller_runtime_terminal_reconcile_errors_total", "Total number of terminal reconciliation errors per controller", "controller");
         ReconcileTime = factory.CreateHistogram(
             "controller_runtime_reconcile_time_seconds",
             "Length of time per reconciliation per controller",
@@ -32,6 +33,7 @@ public sealed class OperatorMetrics
         QueueRetries = factory.CreateCounter("workqueue_retries_total", "Total number of retries handled by workqueue", "name");
         RestRequests = factory.CreateCounter("rest_client_requests_total", "Number of HTTP requests, partitioned by status code and method", "code", "method");
         LeaderStatus = factory.CreateGauge("leader_election_master_status", "Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master", "name");
+        LeaderElectionErrors = factory.CreateCounter("shop_operator_leader_election_errors_total", "Failed Lease calls of the leader elector (read, create, update), e.g. a missing RBAC permission", "name");
         CachesSynced = factory.CreateGauge("shop_operator_caches_synced", "1 once every informer cache has listed its kind");
     }
 
@@ -40,6 +42,8 @@ public sealed class OperatorMetrics
     public Counter ReconcileTotal { get; }
 
     public Counter ReconcileErrors { get; }
+
+    public Counter TerminalReconcileErrors { get; }
 
     public Histogram ReconcileTime { get; }
 
@@ -54,6 +58,8 @@ public sealed class OperatorMetrics
     public Counter RestRequests { get; }
 
     public Gauge LeaderStatus { get; }
+
+    public Counter LeaderElectionErrors { get; }
 
     public Gauge CachesSynced { get; }
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
+using ShopOperator.Database;
 using ShopOperator.Kube;
 using ShopOperator.Reconcile;
 using Xunit.Abstractions;
@@ -21,15 +22,20 @@ public sealed class DatabaseControllerTests(EmulatorFixture fixture, ITestOutput
     {
         public volatile bool Reachable = true;
 
+        public volatile string Reason = ProvisionReasons.ServerUnreachable;
+
         public ConcurrentQueue<string> Passwords { get; } = new();
 
         public ConcurrentQueue<string> Dropped { get; } = new();
 
-        public Task<DatabaseOutcome> EnsureAsync(DatabaseRequest request, IReadOnlyDictionary<string, string> admin, string password, CancellationToken ct)
+        public int Calls;
+
+        public Task<ProvisionResult> EnsureAsync(AdminEndpoint admin, DatabaseNames names, string password, CancellationToken ct)
         {
+            Interlocked.Increment(ref Calls);
             if (!Reachable)
             {
-                return Task.FromResult(new DatabaseOutcome(false, "ServerUnreachable", $"cannot reach {admin.GetValueOrDefault("host")}:5432"));
+                return Task.FromResult(new ProvisionResult(false, Reason, $"cannot reach {admin.Host}:{admin.Port}"));
             }
 
             if (Passwords.LastOrDefault() != password)
@@ -37,13 +43,13 @@ public sealed class DatabaseControllerTests(EmulatorFixture fixture, ITestOutput
                 Passwords.Enqueue(password);
             }
 
-            return Task.FromResult(new DatabaseOutcome(true, "Provisioned", "role and database exist", password, $"Host={admin["host"]};Database={request.ShopName};Username={request.ShopName};Password={password}"));
+            return Task.FromResult(new ProvisionResult(true, ProvisionReasons.Provisioned, "role and database exist"));
         }
 
-        public Task DropAsync(DatabaseRequest request, IReadOnlyDictionary<string, string> admin, CancellationToken ct)
+        public Task<ProvisionResult> DropAsync(AdminEndpoint admin, DatabaseNames names, CancellationToken ct)
         {
-            Dropped.Enqueue(request.Namespace + "/" + request.ShopName);
-            return Task.CompletedTask;
+            Dropped.Enqueue(names.Database);
+            return Task.FromResult(new ProvisionResult(true, ProvisionReasons.Dropped, "dropped"));
         }
     }
 
@@ -86,6 +92,11 @@ public sealed class DatabaseControllerTests(EmulatorFixture fixture, ITestOutput
         await using var _ = op;
 
         var shop = await kube.WaitForConditionAsync(ns, "demo", "DatabaseReady", "False", reason: "ServerUnreachable");
+
+        // Ready means serving: never True while the database is not ready.
+        shop = await kube.WaitForConditionAsync(ns, "demo", "Ready", "False", reason: "DatabaseNotReady");
+        Assert.Equal("False", TestKube.ConditionStatus(shop, "DatabaseReady"));
+        Assert.Null(await kube.TryGetAsync(ResourceKind.Deployment, ns, "demo-api"));
         Assert.NotNull(await Poll.UntilAsync(() => kube.TryGetAsync(ResourceKind.Deployment, ns, "demo-web"), what: "web deployment created meanwhile"));
         Assert.Null(await kube.TryGetAsync(ResourceKind.Secret, ns, "demo-db"));
         Assert.DoesNotContain("admin-password", shop["status"]!.ToJsonString(), StringComparison.Ordinal);
@@ -128,7 +139,7 @@ public sealed class DatabaseControllerTests(EmulatorFixture fixture, ITestOutput
         await kube.DeleteAsync(ResourceKind.ShopInstance, ns, "demo");
 
         await Poll.UntilAsync(async () => await kube.TryGetAsync(ResourceKind.ShopInstance, ns, "demo") is null ? new object() : null, what: "shop gone");
-        Assert.Equal([ns + "/demo"], db.Dropped.ToArray());
+        Assert.Equal([DatabaseNames.For(ns, "demo").Database], db.Dropped.ToArray());
     }
 
     [Fact]
@@ -149,6 +160,48 @@ public sealed class DatabaseControllerTests(EmulatorFixture fixture, ITestOutput
 
         await Poll.UntilAsync(async () => await kube.TryGetAsync(ResourceKind.ShopInstance, ns, "demo") is null ? new object() : null, what: "shop gone");
         Assert.Empty(db.Dropped);
+    }
+
+    [Fact]
+    public async Task The_finalizer_is_kept_while_the_spec_is_invalid_and_deletion_still_drops_the_database()
+    {
+        var (kube, op, ns, db) = await StartAsync("db-invalid", "Delete");
+        await using var _ = op;
+        await Poll.UntilAsync(
+            async () => Finalizers(await kube.GetAsync(ResourceKind.ShopInstance, ns, "demo")).Contains(ShopReconciler.DatabaseFinalizer) ? new object() : null,
+            what: "finalizer added");
+
+        // Both connectionSecretRef and provision: the CEL rule "exactly one" (not evaluated by the emulator) makes it invalid.
+        await kube.UpdateAsync(ResourceKind.ShopInstance, ns, "demo", s =>
+            s["spec"]!["database"]!["connectionSecretRef"] = new JsonObject { ["name"] = "shop-db" });
+        await kube.WaitForConditionAsync(ns, "demo", "Ready", "False", reason: "InvalidSpec");
+        Assert.Contains(ShopReconciler.DatabaseFinalizer, Finalizers(await kube.GetAsync(ResourceKind.ShopInstance, ns, "demo")));
+
+        await kube.DeleteAsync(ResourceKind.ShopInstance, ns, "demo");
+        await Poll.UntilAsync(async () => await kube.TryGetAsync(ResourceKind.ShopInstance, ns, "demo") is null ? new object() : null, what: "shop gone");
+        Assert.Equal([DatabaseNames.For(ns, "demo").Database], db.Dropped.ToArray());
+    }
+
+    [Fact]
+    public async Task A_wrong_admin_password_is_terminal_until_the_admin_Secret_changes()
+    {
+        var (kube, op, ns, db) = await StartAsync("db-auth", "Retain", reachable: false);
+        db.Reason = ProvisionReasons.AuthenticationFailed;
+        await using var _ = op;
+        await kube.WaitForConditionAsync(ns, "demo", "DatabaseReady", "False", reason: ProvisionReasons.AuthenticationFailed);
+        await Poll.UntilAsync(() => op.Metrics.TerminalReconcileErrors.WithLabels("shopinstance").Value >= 1, what: "a terminal error counted");
+
+        // Not retried with backoff: the call count stays put while nothing changes...
+        var calls = Volatile.Read(ref db.Calls);
+        var resync = op.Metrics.ReconcileTotal.WithLabels("shopinstance", "error").Value;
+        op.Controller.EnqueueAll();
+        await Poll.UntilAsync(() => op.Metrics.ReconcileTotal.WithLabels("shopinstance", "error").Value > resync, what: "one more pass");
+        Assert.Equal(calls + 1, Volatile.Read(ref db.Calls));
+
+        // ...and a fixed admin Secret (watched, mapped to the shop) brings the next pass at once.
+        db.Reachable = true;
+        await kube.UpdateAsync(ResourceKind.Secret, ns, "pg-admin", s => s["data"]!["password"] = B64("the-right-password"));
+        await kube.WaitForConditionAsync(ns, "demo", "DatabaseReady", "True", reason: "Provisioned");
     }
 
     private static List<string> Finalizers(JsonObject? shop) =>

@@ -17,7 +17,7 @@ public sealed class OperatorScaleAndLeaderTests(EmulatorFixture fixture, ITestOu
     {
         var ns = "le-" + Guid.NewGuid().ToString("N")[..6];
         var kube = new TestKube(new k8s.Kubernetes(Cluster.Config));
-        await kube.CreateNamespaceAsync(ns);
+        await kube.CreateShopNamespaceAsync(ns);
         var lease = ns; // the lease lives next to the shops in this test
         var optionsA = OperatorInstance.TestOptions("op-a", lease) with { WatchNamespaces = [ns] };
 
@@ -58,12 +58,46 @@ public sealed class OperatorScaleAndLeaderTests(EmulatorFixture fixture, ITestOu
     }
 
     [Fact]
+    public async Task A_leader_that_loses_its_lease_stops_its_host_so_the_process_exits_non_zero()
+    {
+        var ns = "lost-" + Guid.NewGuid().ToString("N")[..6];
+        var kube = new TestKube(new k8s.Kubernetes(Cluster.Config));
+        await kube.CreateShopNamespaceAsync(ns);
+        await using var op = await OperatorInstance.StartAsync(Cluster.Config, OperatorInstance.TestOptions("op-lost", ns) with { WatchNamespaces = [ns] }, new XunitOutput(output));
+        await Poll.UntilAsync(() => op.Election.IsLeader, TimeSpan.FromSeconds(10), "leads");
+
+        // Every Lease read fails for longer than the renew deadline (1.5 s at one try per 250 ms).
+        const int failures = 12;
+        Cluster.FailNext("get", "leases", 503, failures);
+        await Poll.UntilAsync(() => op.Stopping.IsCancellationRequested, TimeSpan.FromSeconds(10), "the host stops itself");
+        Assert.True(op.Service.LostLeadership, "Program.RunAsync returns 1 when LostLeadership is set");
+        Assert.False(op.Election.IsLeader);
+        Assert.True(op.Metrics.LeaderElectionErrors.WithLabels("shop-operator").Value >= 1, "Lease errors are counted");
+
+        // Use up the injected failures the stopped elector left, so they cannot reach another test.
+        await Poll.UntilAsync(
+            async () =>
+            {
+                try
+                {
+                    return await kube.Api.Client.CoordinationV1.ReadNamespacedLeaseAsync("shop-operator", ns);
+                }
+                catch (k8s.Autorest.HttpOperationException)
+                {
+                    return null;
+                }
+            },
+            TimeSpan.FromSeconds(10),
+            "injected failures used up");
+    }
+
+    [Fact]
     public async Task Two_hundred_shops_converge_with_the_operator_in_its_own_process()
     {
         const int count = 200;
         var ns = "scale-" + Guid.NewGuid().ToString("N")[..6];
         var kube = new TestKube(new k8s.Kubernetes(Cluster.Config));
-        await kube.CreateNamespaceAsync(ns);
+        await kube.CreateShopNamespaceAsync(ns);
         await using var op = OperatorProcess.Start(Cluster.Config, new Dictionary<string, string>
         {
             ["WATCH_NAMESPACES"] = ns,

@@ -21,7 +21,7 @@ public sealed class OperatorScenarioTests(EmulatorFixture fixture, ITestOutputHe
     {
         var ns = $"{prefix}-{Guid.NewGuid().ToString("N")[..6]}";
         var kube = new TestKube(new k8s.Kubernetes(Cluster.Config));
-        await kube.CreateNamespaceAsync(ns);
+        await kube.CreateShopNamespaceAsync(ns);
         var op = await OperatorInstance.StartAsync(Cluster.Config, (options ?? OperatorInstance.TestOptions()) with { WatchNamespaces = [ns] }, new XunitOutput(output));
         return (kube, op, ns);
     }
@@ -225,7 +225,7 @@ public sealed class OperatorScenarioTests(EmulatorFixture fixture, ITestOutputHe
     {
         var ns = $"tag-{Guid.NewGuid().ToString("N")[..6]}";
         var kube = new TestKube(new k8s.Kubernetes(Cluster.Config));
-        await kube.CreateNamespaceAsync(ns);
+        await kube.CreateShopNamespaceAsync(ns);
 
         var e = await Assert.ThrowsAsync<KubeApiException>(() => kube.CreateAsync(TestKube.Shop(ns, "bad", image: "ghcr.io/example/shop:latest")));
 
@@ -330,7 +330,7 @@ public sealed class OperatorScenarioTests(EmulatorFixture fixture, ITestOutputHe
         var (kube, op, ns) = await StartAsync("watched");
         await using var _ = op;
         var other = "unwatched-" + Guid.NewGuid().ToString("N")[..6];
-        await kube.CreateNamespaceAsync(other);
+        await kube.CreateShopNamespaceAsync(other);
         await kube.CreateAsync(TestKube.Shop(other, "elsewhere"));
         await kube.CreateAsync(TestKube.Shop(ns, "demo"));
 

@@ -15,7 +15,7 @@ public sealed class RolloutTests(EmulatorFixture fixture, ITestOutputHelper outp
     {
         var ns = $"{prefix}-{Guid.NewGuid().ToString("N")[..6]}";
         var kube = new TestKube(new k8s.Kubernetes(Cluster.Config));
-        await kube.CreateNamespaceAsync(ns);
+        await kube.CreateShopNamespaceAsync(ns);
         var op = await OperatorInstance.StartAsync(Cluster.Config, OperatorInstance.TestOptions() with { WatchNamespaces = [ns] }, new XunitOutput(output));
         var shop = TestKube.Shop(ns, "demo", progressDeadlineSeconds: 2);
         shop["spec"]!["rollout"]!["autoRollback"] = autoRollback;

@@ -69,7 +69,7 @@ public sealed class K3sEndToEndTests(ITestOutputHelper output) : IAsyncLifetime
     {
         var config = RequireCluster();
         var kube = new TestKube(new Kubernetes(config));
-        await kube.CreateNamespaceAsync("e2e-apply");
+        await kube.CreateShopNamespaceAsync("e2e-apply");
         await using var op = await OperatorInstance.StartAsync(config, OperatorInstance.TestOptions() with { WatchNamespaces = ["e2e-apply"] }, new XunitOutput(output));
         await kube.CreateAsync(TestKube.Shop("e2e-apply", "demo"));
 
@@ -88,7 +88,7 @@ public sealed class K3sEndToEndTests(ITestOutputHelper output) : IAsyncLifetime
     {
         var config = RequireCluster();
         var kube = new TestKube(new Kubernetes(config));
-        await kube.CreateNamespaceAsync("e2e-drift");
+        await kube.CreateShopNamespaceAsync("e2e-drift");
         await using var op = await OperatorInstance.StartAsync(config, OperatorInstance.TestOptions() with { WatchNamespaces = ["e2e-drift"] }, new XunitOutput(output));
         await kube.CreateAsync(TestKube.Shop("e2e-drift", "demo"));
         await Poll.UntilAsync(() => kube.TryGetAsync(ResourceKind.Service, "e2e-drift", "demo-api"), TimeSpan.FromSeconds(60));
@@ -111,7 +111,7 @@ public sealed class K3sEndToEndTests(ITestOutputHelper output) : IAsyncLifetime
         // (api-first ordering and rollback need a digest that serves; the emulator tests cover them.)
         var config = RequireCluster();
         var kube = new TestKube(new Kubernetes(config));
-        await kube.CreateNamespaceAsync("e2e-rollout");
+        await kube.CreateShopNamespaceAsync("e2e-rollout");
         await using var op = await OperatorInstance.StartAsync(config, OperatorInstance.TestOptions() with { WatchNamespaces = ["e2e-rollout"] }, new XunitOutput(output));
         await kube.CreateAsync(TestKube.Shop("e2e-rollout", "demo", replicas: 1, progressDeadlineSeconds: 10));
 
@@ -136,5 +136,17 @@ public sealed class K3sEndToEndTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task A_digest_rolls_out_and_suspend_freezes_the_next_one()
     {
         await ZeroReplicaScenarios.RunSuccessThenSuspendAsync(RequireCluster(), "e2e-success", output, TimeSpan.FromSeconds(120));
+    }
+
+    [SkippableFact]
+    public async Task A_foreign_object_in_a_childs_place_is_reported_by_name_and_never_adopted()
+    {
+        await ClusterAdminScenarios.ForeignChildIsReportedAndNotAdoptedAsync(RequireCluster(), "e2e-squat", output, TimeSpan.FromSeconds(120));
+    }
+
+    [SkippableFact]
+    public async Task A_late_connection_Secret_heals_the_shop()
+    {
+        await ClusterAdminScenarios.LateSecretHealsTheShopAsync(RequireCluster(), "e2e-late", output, TimeSpan.FromSeconds(120));
     }
 }

@@ -19,7 +19,7 @@ public static class ZeroReplicaScenarios
         KubernetesClientConfiguration config, string ns, ITestOutputHelper output, TimeSpan timeout)
     {
         var kube = new TestKube(new Kubernetes(config));
-        await kube.CreateNamespaceAsync(ns);
+        await kube.CreateShopNamespaceAsync(ns);
         var op = await OperatorInstance.StartAsync(config, OperatorInstance.TestOptions() with { WatchNamespaces = [ns] }, new XunitOutput(output));
         try
         {

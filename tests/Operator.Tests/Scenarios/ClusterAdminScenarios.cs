@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using k8s;
+using ShopOperator.Kube;
+using Xunit.Abstractions;
+
+namespace Operator.Tests;
+
+/// <summary>
+/// Situations a cluster admin meets (issue 11), with tiers at 0 replicas so that no image has to run: one body
+/// each, run against the emulator (Emulator/ClusterAdminTests) and against k3s wherever a Docker engine answers.
+/// </summary>
+public static class ClusterAdminScenarios
+{
+    private static async Task<(TestKube Kube, OperatorInstance Operator)> StartAsync(KubernetesClientConfiguration config, string ns, ITestOutputHelper output, bool withConnectionSecret = true)
+    {
+        var kube = new TestKube(new Kubernetes(config));
+        if (withConnectionSecret)
+        {
+            await kube.CreateShopNamespaceAsync(ns);
+        }
+        else
+        {
+            await kube.CreateNamespaceAsync(ns);
+        }
+
+        var op = await OperatorInstance.StartAsync(config, OperatorInstance.TestOptions() with { WatchNamespaces = [ns] }, new XunitOutput(output));
+        return (kube, op);
+    }
+
+    /// <summary>
+    /// A Deployment squat-web that someone else made holds the name of shop squat's web tier. It is never adopted
+    /// (no ownerReference added, its selector untouched): the shop says Ready=False/Stalled=True ChildRejected naming
+    /// it, with a Warning Event, while every other child is applied. Once it is deleted the shop heals.
+    /// </summary>
+    public static async Task ForeignChildIsReportedAndNotAdoptedAsync(KubernetesClientConfiguration config, string ns, ITestOutputHelper output, TimeSpan timeout)
+    {
+        var (kube, op) = await StartAsync(config, ns, output);
+        await using var _ = op;
+        await kube.Api.CreateAsync(ResourceKind.Deployment, ns, ForeignDeployment(ns, "squat-web"), CancellationToken.None);
+
+        await kube.CreateAsync(TestKube.Shop(ns, "squat", replicas: 0));
+
+        var shop = await kube.WaitForConditionAsync(ns, "squat", "Ready", "False", timeout, reason: "ChildRejected");
+        var message = TestKube.Condition(shop, "Ready")!["message"]!.GetValue<string>();
+        Assert.Contains("Deployment squat-web", message, StringComparison.Ordinal);
+        Assert.Equal("True", TestKube.ConditionStatus(shop, "Stalled"));
+        Assert.Equal("ChildRejected", TestKube.ConditionReason(shop, "Stalled"));
+        Assert.Equal(shop["metadata"]!["generation"]!.GetValue<long>(), shop["status"]!["observedGeneration"]!.GetValue<long>());
+
+        var events = await Poll.UntilAsync(
+            async () =>
+            {
+                var list = await kube.Api.ListAsync(ResourceKind.Event, ns, null, CancellationToken.None);
+                return list.Items.FirstOrDefault(e => e["reason"]?.GetValue<string>() == "ChildRejected" && e["type"]?.GetValue<string>() == "Warning");
+            },
+            timeout,
+            "a Warning Event ChildRejected");
+        Assert.Contains("squat-web", events["message"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        var squatter = await kube.GetAsync(ResourceKind.Deployment, ns, "squat-web");
+        Assert.Null(squatter!["metadata"]!["ownerReferences"]);
+        Assert.Equal("squatter", squatter["spec"]!["selector"]!["matchLabels"]!["app"]!.GetValue<string>());
+
+        // Every other child is applied; the NetworkPolicies before the Deployments they protect.
+        foreach (var (kind, suffix) in TestKube.Children.Where(c => !(c.Kind == ResourceKind.Deployment && c.Suffix == "-web") && c.Kind != ResourceKind.PodDisruptionBudget))
+        {
+            Assert.NotNull(await Poll.UntilAsync(() => kube.TryGetAsync(kind, ns, "squat" + suffix), timeout, $"{kind.Kind} squat{suffix}"));
+        }
+
+        await kube.DeleteAsync(ResourceKind.Deployment, ns, "squat-web");
+        await kube.WaitForConditionAsync(ns, "squat", "Ready", "True", timeout);
+        var web = await kube.GetAsync(ResourceKind.Deployment, ns, "squat-web");
+        Assert.Equal("squat", web!["metadata"]!["ownerReferences"]![0]!["name"]!.GetValue<string>());
+    }
+
+    /// <summary>
+    /// A ShopInstance whose connection Secret does not exist yet: DatabaseReady=False SecretMissing names it,
+    /// Ready=False DatabaseNotReady, and the api Deployment is not created. The Secret's creation (watched, mapped to
+    /// the shop) heals it within seconds. Returns the time from the Secret's creation to Ready=True.
+    /// </summary>
+    public static async Task<TimeSpan> LateSecretHealsTheShopAsync(KubernetesClientConfiguration config, string ns, ITestOutputHelper output, TimeSpan timeout)
+    {
+        var (kube, op) = await StartAsync(config, ns, output, withConnectionSecret: false);
+        await using var _ = op;
+        await kube.CreateAsync(TestKube.Shop(ns, "late", replicas: 0));
+
+        var shop = await kube.WaitForConditionAsync(ns, "late", "DatabaseReady", "False", timeout, reason: "SecretMissing");
+        Assert.Contains("shop-db", TestKube.Condition(shop, "DatabaseReady")!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        shop = await kube.WaitForConditionAsync(ns, "late", "Ready", "False", timeout, reason: "DatabaseNotReady");
+        Assert.Contains("shop-db", TestKube.Condition(shop, "Ready")!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.NotNull(await Poll.UntilAsync(() => kube.TryGetAsync(ResourceKind.Deployment, ns, "late-web"), timeout, "web Deployment"));
+        Assert.Null(await kube.TryGetAsync(ResourceKind.Deployment, ns, "late-api"));
+
+        var created = Stopwatch.StartNew();
+        await kube.CreateConnectionSecretAsync(ns);
+        await kube.WaitForConditionAsync(ns, "late", "Ready", "True", timeout);
+        var elapsed = created.Elapsed;
+        output.WriteLine($"Secret created → Ready=True: {elapsed.TotalMilliseconds:F0} ms");
+        Assert.Equal("True", TestKube.ConditionStatus(await kube.GetAsync(ResourceKind.ShopInstance, ns, "late"), "DatabaseReady"));
+        Assert.NotNull(await kube.TryGetAsync(ResourceKind.Deployment, ns, "late-api"));
+        return elapsed;
+    }
+
+    private static JsonObject ForeignDeployment(string ns, string name) => new()
+    {
+        ["apiVersion"] = "apps/v1",
+        ["kind"] = "Deployment",
+        ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = ns, ["labels"] = new JsonObject { ["app"] = "squatter" } },
+        ["spec"] = new JsonObject
+        {
+            ["replicas"] = 0,
+            ["selector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["app"] = "squatter" } },
+            ["template"] = new JsonObject
+            {
+                ["metadata"] = new JsonObject { ["labels"] = new JsonObject { ["app"] = "squatter" } },
+                ["spec"] = new JsonObject { ["containers"] = new JsonArray(new JsonObject { ["name"] = "squatter", ["image"] = "registry.example.com/squatter@sha256:" + new string('d', 64) }) },
+            },
+        },
+    };
+}
