@@ -15,8 +15,12 @@ public sealed class IndexModel(ShopApiClient api) : PageModel
     [BindProperty(SupportsGet = true)]
     public string? Category { get; set; }
 
-    [BindProperty(SupportsGet = true, Name = "page")]
-    public int PageNumber { get; set; } = 1;
+    /// <summary>
+    /// From <c>?page=</c>, read by hand: Razor Pages reserves the route value <c>page</c> (the page's own path,
+    /// "/Index"), and model binding prefers route values over the query string, so a bound property named
+    /// <c>page</c> never saw the shopper's number.
+    /// </summary>
+    public int PageNumber { get; private set; } = 1;
 
     public IReadOnlyList<CategoryDto> Categories { get; private set; } = [];
 
@@ -29,7 +33,9 @@ public sealed class IndexModel(ShopApiClient api) : PageModel
     public async Task OnGetAsync(CancellationToken ct)
     {
         Query = string.IsNullOrWhiteSpace(Query) ? null : Query.Trim()[..Math.Min(Query.Trim().Length, 100)];
-        PageNumber = Math.Clamp(PageNumber, 1, 10_000);
+        PageNumber = int.TryParse(Request.Query["page"], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)
+            ? Math.Clamp(n, 1, 10_000)
+            : 1;
         var categories = api.GetCategoriesAsync(ct);
         var products = api.GetProductsAsync(Query, Category, PageNumber, PageSize, ct);
         var c = await categories;
