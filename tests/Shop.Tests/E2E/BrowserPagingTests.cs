@@ -5,7 +5,7 @@ namespace Shop.Tests.E2E;
 
 /// <summary>
 /// Catalog paging in headless Chromium (tests/browser/paging.mjs) through nginx of the local stack, whose
-/// Next, Next, Previous and browser Back.
+/// catalog is generated large (<see cref="LocalStack.DemoProducts"/>): Next, Next, Previous and browser Back.
 /// </summary>
 [Collection(LocalStackCollection.Name)]
 public sealed class BrowserPagingTests(LocalStack stack, ITestOutputHelper output)
