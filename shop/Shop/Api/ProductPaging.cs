@@ -33,7 +33,7 @@ public sealed record PageCursor(ProductSort Sort, int Page, long Id, string Name
     public static PageCursor From(ProductSort sort, int page, ProductDto item)
     {
         ArgumentNullException.ThrowIfNull(item);
-        return new(sort, page, item.Id, sort == ProductSort.Name ? item.Name : "", item.PriceMinor);
+        return sort == ProductSort.Name ? new(sort, page, item.Id, item.Name, 0) : new(sort, page, item.Id, "", item.PriceMinor);
     }
 
     public string Encode()
