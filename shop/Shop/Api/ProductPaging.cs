@@ -189,9 +189,11 @@ public static partial class ProductPaging
     }
 
     /// <summary>
-    /// The search text as a tsquery: every word must match, words of 3+ characters as prefixes
-    /// (<c>espres</c> finds "Espresso"), shorter ones whole (a prefix of 1–2 characters would match half the
-    /// catalog). Only letters and digits reach the tsquery, so no operator can be injected; null when none.
+    /// The search text as a tsquery: every word must match, whole, except the last one, which matches as a
+    /// prefix when it has 3+ characters and a letter (the shopper may still be typing it: <c>espres</c> finds
+    /// "Espresso"). Whole words keep the GIN lookup cheap: a rare word's posting list decides, however common
+    /// the others are; prefixes of numbers or of 1–2 characters would match much of the catalog. Only letters
+    /// and digits reach the tsquery, so no operator can be injected; null when there are none.
     /// </summary>
     public static string? ToTsQuery(string text)
     {
@@ -200,9 +202,19 @@ public static partial class ProductPaging
             .Select(m => m.Value.ToLowerInvariant())
             .Distinct(StringComparer.Ordinal)
             .Take(MaxSearchWords)
-            .Select(w => w.Length >= 3 ? w + ":*" : w)
             .ToList();
-        return words.Count == 0 ? null : string.Join(" & ", words);
+        if (words.Count == 0)
+        {
+            return null;
+        }
+
+        var last = words[^1];
+        if (last.Length >= 3 && last.Any(char.IsLetter))
+        {
+            words[^1] = last + ":*";
+        }
+
+        return string.Join(" & ", words);
     }
 
     /// <summary>Rows read with limit pageSize + 1 (reading order of the query) become the page shown.</summary>

@@ -41,7 +41,7 @@ public sealed record ProductDto(
 /// <summary>
 /// One page of products. <c>page</c> is 1-based (for display; carried by the cursors). <c>totalCount</c> counts
 /// every match, except a search with more matches than it considers: then <c>totalIsLowerBound</c> is true,
-/// <c>totalCount</c> is that bound ("1,000+") and <c>totalPages</c> is null. Follow <c>nextCursor</c> with
+/// <c>totalCount</c> is that bound ("200+") and <c>totalPages</c> is null. Follow <c>nextCursor</c> with
 /// <c>?after=</c> and <c>previousCursor</c> with <c>?before=</c> (null at either end).
 /// </summary>
 public sealed record ProductPage(

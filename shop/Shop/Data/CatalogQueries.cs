@@ -30,7 +30,7 @@ public sealed record ProductShape(bool ByCategory, bool BySearch, ProductSort So
 public static class CatalogQueries
 {
     /// <summary>A search considers at most this many matches (plus one, to know there are more): its cost is bounded by it, not by the catalog.</summary>
-    public const int SearchCap = 1000;
+    public const int SearchCap = 200;
 
     public const string ProductColumns = "p.id, p.name, p.description, p.price_minor, p.currency, p.image_url, p.stock, c.slug, c.name";
 

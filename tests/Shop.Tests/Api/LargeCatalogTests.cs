@@ -210,7 +210,7 @@ public sealed class LargeCatalogTests(PostgresFixture fixture, LargeCatalog cata
             {
                 // The matches come from search_products*: their one query, planned as the function's SET makes it.
                 await using var inner = new NpgsqlCommand(
-                    $"SET enable_seqscan = off; EXPLAIN SELECT p.id FROM products p WHERE p.search_vector @@ to_tsquery('simple', {values[byCategory ? 1 : 0]}) LIMIT 1001",
+                    $"SET enable_seqscan = off; EXPLAIN SELECT p.id FROM products p WHERE p.search_vector @@ to_tsquery('simple', {values[byCategory ? 1 : 0]}) LIMIT {CatalogQueries.SearchCap + 1}",
                     conn);
                 var innerPlan = new List<string>();
                 await using (var reader = await inner.ExecuteReaderAsync())

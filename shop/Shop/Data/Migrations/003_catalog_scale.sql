@@ -53,8 +53,8 @@ CREATE INDEX products_category_price ON products (category_id, price_minor, id);
 
 -- Search: words and word prefixes of name and description, through a tsvector column (parser "simple":
 -- no stemming, no stop words, so product numbers and short words stay searchable) and a GIN index. The
--- query asks for every word (prefix for words of 3+ characters); a rare word makes the index lookup cheap
--- however common the others are. Why not pg_trgm: see docs/architecture.md.
+-- query asks for every word, whole (the last one also as a prefix); a rare word makes the index lookup
+-- cheap however common the others are. Why not pg_trgm: see docs/architecture.md.
 ALTER TABLE products ADD COLUMN search_vector tsvector GENERATED ALWAYS AS
     (setweight(to_tsvector('simple', name), 'A') || setweight(to_tsvector('simple', description), 'B')) STORED;
 CREATE INDEX products_search ON products USING gin (search_vector);
@@ -62,14 +62,21 @@ CREATE INDEX products_search ON products USING gin (search_vector);
 -- The matches of a search, at most `cap` of them, always from the GIN index. With a LIMIT and a word
 -- in many products the planner prefers a sequential scan that stops early; its cost still grows with the
 -- catalog (and with how late the matches lie in it), so these functions rule it out for their one query.
+-- PL/pgSQL, so the query's plan is kept per connection instead of planned on every call.
 CREATE FUNCTION search_products(query text, cap integer)
     RETURNS TABLE (id bigint, name text, price_minor bigint)
-    LANGUAGE sql STABLE SET enable_seqscan = off
-    AS $$ SELECT p.id, p.name, p.price_minor FROM products p WHERE p.search_vector @@ to_tsquery('simple', query) LIMIT cap $$;
+    LANGUAGE plpgsql STABLE SET enable_seqscan = off
+    AS $$ BEGIN
+        RETURN QUERY SELECT p.id, p.name, p.price_minor FROM products p
+            WHERE p.search_vector @@ to_tsquery('simple', query) LIMIT cap;
+    END $$;
 CREATE FUNCTION search_products_in_category(query text, category integer, cap integer)
     RETURNS TABLE (id bigint, name text, price_minor bigint)
-    LANGUAGE sql STABLE SET enable_seqscan = off
-    AS $$ SELECT p.id, p.name, p.price_minor FROM products p WHERE p.search_vector @@ to_tsquery('simple', query) AND p.category_id = category LIMIT cap $$;
+    LANGUAGE plpgsql STABLE SET enable_seqscan = off
+    AS $$ BEGIN
+        RETURN QUERY SELECT p.id, p.name, p.price_minor FROM products p
+            WHERE p.search_vector @@ to_tsquery('simple', query) AND p.category_id = category LIMIT cap;
+    END $$;
 
 -- A deterministic large catalog for development, tests and benchmarks (SHOP_DEMO_PRODUCTS, make
 -- seed-catalog): adds generated products until the catalog holds `target` products, in one

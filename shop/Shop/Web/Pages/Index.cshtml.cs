@@ -39,7 +39,7 @@ public sealed class IndexModel(ShopApiClient api) : PageModel
 
     public string? Problem { get; private set; }
 
-    /// <summary>"1 product", "1,234 products", "1,000+ products".</summary>
+    /// <summary>"1 product", "1,234 products", "200+ products".</summary>
     public string CountText => Products is null
         ? ""
         : Products.TotalIsLowerBound
