@@ -9,13 +9,19 @@ PORT          ?= 8080
 TEST_PROJECTS := $(sort $(wildcard tests/*.Tests/*.Tests.csproj))
 RESULTS       := TestResults
 
-.PHONY: help run test build lint format crds images image-list deploy promote dev-cluster run-operator bench clean install-plugin
+.PHONY: help run test build lint format crds images image-list deploy promote dev-cluster run-operator bench clean install-plugin seed-catalog bench-catalog
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
 
 run: ## Run the whole shop locally (PostgreSQL, api, web, nginx) on http://127.0.0.1:$(PORT)
 	@PORT=$(PORT) ./shop/run-local.sh
+
+seed-catalog: ## Grow the make run catalog to N generated products (deterministic): make seed-catalog N=50000
+	@[[ "$(N)" =~ ^[0-9]{1,7}$$ ]] || { echo "usage: make seed-catalog N=50000" >&2; exit 2; }
+	@PGPASSWORD="$$(cat .dev/pg-password)" "$$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)/psql" \
+	  -h 127.0.0.1 -p $${PG_PORT:-55432} -U postgres -d shop -tAq -v ON_ERROR_STOP=1 \
+	  -c "SELECT generate_demo_products($(N)) AS added" | sed 's/^/generated products: /'
 
 build: ## Build every project (warnings are errors)
 	dotnet build $(SOLUTION) -c $(CONFIGURATION) -nologo -clp:ErrorsOnly
@@ -64,8 +70,12 @@ dev-cluster: ## Start the Kubernetes API emulator on 127.0.0.1; writes .dev/kube
 run-operator: ## Run the operator against KUBECONFIG (default .dev/kubeconfig); health and metrics on 127.0.0.1:8081
 	@KUBECONFIG=$${KUBECONFIG:-$(CURDIR)/.dev/kubeconfig} OPERATOR_HTTP_PORT=$${OPERATOR_HTTP_PORT:-8081} OPERATOR_LISTEN_ADDRESS=$${OPERATOR_LISTEN_ADDRESS:-127.0.0.1} dotnet run --project operator/ShopOperator -c $(CONFIGURATION) -- run
 
-bench: ## Benchmarks; writes docs/benchmarks.md
+bench: ## Benchmarks; writes docs/benchmarks.md (then the catalog at 28, 5,000 and 50,000 products)
 	@./bench/run.sh
+	@./bench/catalog.sh
+
+bench-catalog: ## Only the catalog-size benchmark (BENCH_CATALOG_SIZES="demo 5000 50000"); its section of docs/benchmarks.md
+	@./bench/catalog.sh
 
 clean:
 	rm -rf $(RESULTS) .dev artifacts

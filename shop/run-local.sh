@@ -10,6 +10,7 @@
 #   SHOP_SKIP_BUILD=1    reuse an existing Shop.dll in SHOP_PUBLISH_DIR
 #   PG_PORT API_PORT WEB_PORT API_METRICS_PORT WEB_METRICS_PORT   (55432 5081 5080 9091 9092)
 #   SHOP_API_RATE SHOP_API_BURST   nginx limit_req on /api per client IP (20 r/s, burst 40)
+#   SHOP_DEMO_PRODUCTS=N  grow the catalog to N generated products after migrating (deterministic; never shrinks)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -128,6 +129,13 @@ fi
 log "migrating"
 (cd "$PUBLISH_DIR" && dotnet Shop.dll migrate >"$LOG_DIR/migrate.log" 2>&1) ||
   { tail -n 30 "$LOG_DIR/migrate.log" >&2; die "migrate failed"; }
+
+if [[ -n "${SHOP_DEMO_PRODUCTS:-}" ]]; then
+  [[ "$SHOP_DEMO_PRODUCTS" =~ ^[0-9]{1,7}$ ]] || die "SHOP_DEMO_PRODUCTS must be a whole number up to 9999999"
+  added=$(PGPASSWORD=$PG_PASSWORD "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d shop -tAq -v ON_ERROR_STOP=1 \
+    -c "SELECT generate_demo_products($SHOP_DEMO_PRODUCTS)") || die "generating the catalog failed"
+  log "catalog: $SHOP_DEMO_PRODUCTS products requested, $added generated"
+fi
 
 wait_ready() { # name url pid
   local deadline=$((SECONDS + 90))

@@ -54,7 +54,7 @@ public static class ApiTier
         app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = HandleExceptionAsync });
         app.UseStatusCodePages();
         var api = app.MapGroup("/api");
-        CatalogEndpoints.Map(api);
+        api.MapCatalogApi();
         CartEndpoints.Map(api);
         OrderEndpoints.Map(api);
         // Unknown /api paths answer problem+json too, never the web tier's HTML.

@@ -1,84 +1,124 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Shop.Contracts;
 
 namespace Shop.Api;
 
-/// <summary>GET /api/categories, GET /api/products?q=&amp;category=&amp;sort=name|price|-price&amp;page=&amp;pageSize=, GET /api/products/{id}.</summary>
+/// <summary>The catalog api: one route table, named handlers with typed results (eShop's CatalogApi style).</summary>
 public static class CatalogEndpoints
 {
-    private const int MaxQueryLength = 100;
-
-    public static void Map(RouteGroupBuilder api)
+    public static RouteGroupBuilder MapCatalogApi(this RouteGroupBuilder api)
     {
-        api.MapGet("/categories", async (CatalogStore store, CancellationToken ct) => Results.Ok(await store.CategoriesAsync(ct)));
-        api.MapGet("/products", ListAsync);
-        api.MapGet("/products/{id}", async (string id, CatalogStore store, CancellationToken ct) =>
+        ArgumentNullException.ThrowIfNull(api);
+        var catalog = api.MapGroup("").AddEndpointFilter<PublicCatalogCaching>().WithTags("Catalog");
+        catalog.MapGet("/categories", GetCategoriesAsync)
+            .WithName("ListCategories")
+            .WithSummary("List the categories with their product counts");
+        catalog.MapGet("/products", ListProductsAsync)
+            .WithName("ListProducts")
+            .WithSummary("List products: filter by category, search words, sort; page by number or by cursor");
+        catalog.MapGet("/products/{id}", GetProductAsync)
+            .WithName("GetProduct")
+            .WithSummary("Get one product");
+        return api;
+    }
+
+    public static async Task<Ok<IReadOnlyList<CategoryDto>>> GetCategoriesAsync(CatalogStore store, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var categories = await store.CategoriesAsync(ct);
+        return TypedResults.Ok<IReadOnlyList<CategoryDto>>(categories.Select(c => new CategoryDto(c.Slug, c.Name, c.ProductCount)).ToList());
+    }
+
+    public static async Task<Results<Ok<ProductPage>, BadRequest<ProblemDetails>, NotFound<ProblemDetails>>> ListProductsAsync(
+        [AsParameters] ProductListQuery query, CatalogStore store, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var (request, error) = ProductPaging.Parse(query);
+        if (request is null)
         {
-            if (!long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var productId) || productId <= 0)
+            return TypedResults.BadRequest(Problem(StatusCodes.Status400BadRequest, error!));
+        }
+
+        CategoryRow? category = null;
+        if (request.CategorySlug is not null)
+        {
+            category = (await store.CategoriesAsync(ct)).FirstOrDefault(c => c.Slug == request.CategorySlug);
+            if (category is null)
             {
-                return Problems.NotFound($"No product with id '{Truncate(id)}'.");
+                return TypedResults.NotFound(Problem(StatusCodes.Status404NotFound, $"No category '{Truncate(request.CategorySlug)}'."));
             }
+        }
 
-            var product = await store.ProductAsync(productId, ct);
-            return product is null ? Problems.NotFound($"No product with id {productId}.") : Results.Ok(product);
-        });
+        return TypedResults.Ok(await store.ProductsAsync(request, category, ct));
     }
 
-    private static async Task<IResult> ListAsync(HttpRequest request, CatalogStore store, CancellationToken ct)
+    public static async Task<Results<Ok<ProductDto>, NotFound<ProblemDetails>>> GetProductAsync(string id, CatalogStore store, CancellationToken ct)
     {
-        var query = request.Query;
-        var q = query["q"].ToString().Trim();
-        if (q.Length > MaxQueryLength)
+        ArgumentNullException.ThrowIfNull(id);
+        ArgumentNullException.ThrowIfNull(store);
+        if (!long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var productId) || productId <= 0)
         {
-            return Problems.BadRequest($"The search text is limited to {MaxQueryLength} characters.");
+            return TypedResults.NotFound(Problem(StatusCodes.Status404NotFound, $"No product with id '{Truncate(id)}'."));
         }
 
-        var category = query["category"].ToString();
-        if (q.Contains('\0', StringComparison.Ordinal) || category.Contains('\0', StringComparison.Ordinal) || category.Length > MaxQueryLength)
-        {
-            return Problems.BadRequest("The search text or category contains characters that are not allowed.");
-        }
-
-        var sort = query["sort"].ToString() switch
-        {
-            "" or "name" => (ProductSort?)ProductSort.Name,
-            "price" => ProductSort.Price,
-            "-price" or "price_desc" => ProductSort.PriceDesc,
-            _ => null,
-        };
-        if (sort is null)
-        {
-            return Problems.BadRequest("sort must be name, price or -price.");
-        }
-
-        if (!TryInt(query["page"].ToString(), 1, 1, ApiConventions.MaxPage, out var page))
-        {
-            return Problems.BadRequest($"page must be a whole number from 1 to {ApiConventions.MaxPage}.");
-        }
-
-        if (!TryInt(query["pageSize"].ToString(), 12, 1, ApiConventions.MaxPageSize, out var pageSize))
-        {
-            return Problems.BadRequest($"pageSize must be a whole number from 1 to {ApiConventions.MaxPageSize}.");
-        }
-
-        if (category.Length > 0 && !await store.CategoryExistsAsync(category, ct))
-        {
-            return Problems.NotFound($"No category '{Truncate(category)}'.");
-        }
-
-        return Results.Ok(await store.ProductsAsync(q.Length == 0 ? null : q, category.Length == 0 ? null : category, sort.Value, page, pageSize, ct));
-    }
-
-    private static bool TryInt(string text, int fallback, int min, int max, out int value)
-    {
-        if (text.Length == 0)
-        {
-            value = fallback;
-            return true;
-        }
-
-        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value >= min && value <= max;
+        var product = await store.ProductAsync(productId, ct);
+        return product is null
+            ? TypedResults.NotFound(Problem(StatusCodes.Status404NotFound, $"No product with id {productId}."))
+            : TypedResults.Ok(product);
     }
 
     internal static string Truncate(string text) => text.Length <= 40 ? text : text[..40] + "…";
+
+    private static ProblemDetails Problem(int status, string detail) => new() { Status = status, Detail = detail };
+}
+
+/// <summary>
+/// HTTP caching of public catalog answers (never carts or orders, which live in other route groups): a
+/// 200 is sent with <c>Cache-Control: public, max-age=5</c> and a strong <c>ETag</c> (a hash of the body);
+/// a request whose <c>If-None-Match</c> names it gets 304 without a body. Problems are not cached, and are
+/// sent as <c>application/problem+json</c>.
+/// </summary>
+public sealed class PublicCatalogCaching : IEndpointFilter
+{
+    public const int MaxAgeSeconds = 5;
+
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(next);
+        var result = await next(context);
+        if (result is INestedHttpResult nested)
+        {
+            result = nested.Result;
+        }
+
+        if (result is IValueHttpResult { Value: ProblemDetails problem })
+        {
+            // Typed results write ProblemDetails as application/json: answer problem+json like every other api error.
+            return Results.Problem(problem);
+        }
+
+        if (result is not IStatusCodeHttpResult { StatusCode: StatusCodes.Status200OK } || result is not IValueHttpResult { Value: { } value })
+        {
+            return result;
+        }
+
+        var body = JsonSerializer.SerializeToUtf8Bytes(value, value.GetType(), Json.Options);
+        var etag = "\"" + Convert.ToHexStringLower(SHA256.HashData(body).AsSpan(0, 16)) + "\"";
+        var headers = context.HttpContext.Response.Headers;
+        headers.CacheControl = $"public, max-age={MaxAgeSeconds.ToString(CultureInfo.InvariantCulture)}";
+        headers.ETag = etag;
+        return Matches(context.HttpContext.Request.Headers.IfNoneMatch.ToString(), etag)
+            ? Results.StatusCode(StatusCodes.Status304NotModified)
+            : Results.Bytes(body, "application/json; charset=utf-8");
+    }
+
+    // If-None-Match is a list of entity tags, weak comparison (RFC 9110 13.1.2): W/"x" matches "x"; * matches any.
+    private static bool Matches(string ifNoneMatch, string etag) =>
+        ifNoneMatch.Length > 0 && ifNoneMatch.Split(',').Select(t => t.Trim()).Any(t =>
+            t == "*" || t == etag || (t.StartsWith("W/", StringComparison.Ordinal) && t[2..] == etag));
 }

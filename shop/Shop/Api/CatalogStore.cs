@@ -1,95 +1,82 @@
 using Npgsql;
+using NpgsqlTypes;
 using Shop.Contracts;
+using Shop.Data;
 
 namespace Shop.Api;
 
-public enum ProductSort
-{
-    Name,
-    Price,
-    PriceDesc,
-}
+/// <summary>A category as stored: its id (for queries) and its product count (kept by triggers).</summary>
+public sealed record CategoryRow(int Id, string Slug, string Name, int ProductCount);
 
-/// <summary>Catalog reads. Every query is parameterised; paging is bounded offset over a unique order (…, id).</summary>
-public sealed class CatalogStore(NpgsqlDataSource dataSource)
+/// <summary>
+/// Catalog reads (SQL in <see cref="CatalogQueries"/>). Nothing here costs more with a larger catalog: pages
+/// are read by index in their order (keyset or a bounded offset), totals come from the categories' counts,
+/// and a search reads at most <see cref="CatalogQueries.SearchCap"/> + 1 matches.
+/// The category list (with the counts) is cached for <see cref="CategoriesLifetime"/>: a product added or
+/// removed shows in the counts and totals at most that much later.
+/// </summary>
+public sealed class CatalogStore(NpgsqlDataSource dataSource, TimeProvider time)
 {
-    internal const string ProductColumns = "p.id, p.name, p.description, p.price_minor, p.currency, p.image_url, p.stock, c.slug, c.name";
+    public static readonly TimeSpan CategoriesLifetime = TimeSpan.FromSeconds(5);
 
-    public async Task<IReadOnlyList<CategoryDto>> CategoriesAsync(CancellationToken ct)
+    private volatile CategorySnapshot? _categories;
+
+    /// <summary>The categories, at most <see cref="CategoriesLifetime"/> old (requests racing at expiry may each refresh: a read of a few rows).</summary>
+    public async Task<IReadOnlyList<CategoryRow>> CategoriesAsync(CancellationToken ct)
     {
-        await using var cmd = dataSource.CreateCommand("""
-            SELECT c.slug, c.name, (SELECT count(*) FROM products p WHERE p.category_id = c.id)::int
-            FROM categories c ORDER BY c.position, c.slug
-            """);
+        var snapshot = _categories;
+        if (snapshot is not null && time.GetUtcNow() < snapshot.Expires)
+        {
+            return snapshot.Rows;
+        }
+
+        var rows = await ReadCategoriesAsync(ct);
+        _categories = new CategorySnapshot(rows, time.GetUtcNow() + CategoriesLifetime);
+        return rows;
+    }
+
+    /// <summary>The categories as the database has them now (no cache).</summary>
+    public async Task<IReadOnlyList<CategoryRow>> ReadCategoriesAsync(CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand(CatalogQueries.Categories);
         await using var reader = await cmd.ExecuteReaderAsync(ct);
-        var list = new List<CategoryDto>();
+        var list = new List<CategoryRow>();
         while (await reader.ReadAsync(ct))
         {
-            list.Add(new CategoryDto(reader.GetString(0), reader.GetString(1), reader.GetInt32(2)));
+            list.Add(new CategoryRow(reader.GetInt32(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3)));
         }
 
         return list;
     }
 
-    public async Task<bool> CategoryExistsAsync(string slug, CancellationToken ct)
+    /// <summary>One page; <paramref name="category"/> is the request's category, already looked up.</summary>
+    public async Task<ProductPage> ProductsAsync(ProductPageRequest request, CategoryRow? category, CancellationToken ct)
     {
-        await using var cmd = dataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM categories WHERE slug = $1)");
-        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = slug });
-        return await cmd.ExecuteScalarAsync(ct) is true;
-    }
-
-    public async Task<PagedResult<ProductDto>> ProductsAsync(string? query, string? category, ProductSort sort, int page, int pageSize, CancellationToken ct)
-    {
-        // The ORDER BY is chosen from a fixed set, never from client text.
-        var order = sort switch
+        ArgumentNullException.ThrowIfNull(request);
+        var (rows, matches) = await QueryAsync(request, category, ct);
+        if (request.Seek == Seek.Before && rows.Count <= request.PageSize)
         {
-            ProductSort.Price => "p.price_minor, p.id",
-            ProductSort.PriceDesc => "p.price_minor DESC, p.id",
-            _ => "p.name, p.id",
-        };
-        var pattern = query is null ? null : "%" + EscapeLike(query) + "%";
-        const string Filter = """
-            FROM products p JOIN categories c ON c.id = p.category_id
-            WHERE ($1::text IS NULL OR c.slug = $1)
-              AND ($2::text IS NULL OR p.name ILIKE $2 OR p.description ILIKE $2)
-            """;
-        await using var conn = await dataSource.OpenConnectionAsync(ct);
-        await using var batch = new NpgsqlBatch(conn)
-        {
-            BatchCommands =
-            {
-                new NpgsqlBatchCommand($"SELECT count(*)::int {Filter}") { Parameters = { Text(category), Text(pattern) } },
-                new NpgsqlBatchCommand($"SELECT {ProductColumns} {Filter} ORDER BY {order} LIMIT $3 OFFSET $4")
-                {
-                    Parameters =
-                    {
-                        Text(category),
-                        Text(pattern),
-                        new NpgsqlParameter<int> { TypedValue = pageSize },
-                        new NpgsqlParameter<int> { TypedValue = (page - 1) * pageSize },
-                    },
-                },
-            },
-        };
-        await using var reader = await batch.ExecuteReaderAsync(ct);
-        await reader.ReadAsync(ct);
-        var total = reader.GetInt32(0);
-        await reader.NextResultAsync(ct);
-        var items = new List<ProductDto>(pageSize);
-        while (await reader.ReadAsync(ct))
-        {
-            items.Add(ReadProduct(reader));
+            // Nothing before this page: it is the first page, read as such (full, numbered 1).
+            request = request with { Seek = Seek.Offset, Page = 1, Cursor = null };
+            (rows, matches) = await QueryAsync(request, category, ct);
         }
 
-        return new PagedResult<ProductDto>(items, page, pageSize, total, (total + pageSize - 1) / pageSize);
+        if (request.SearchQuery is not null)
+        {
+            var capped = matches > CatalogQueries.SearchCap;
+            return ProductPaging.ToPage(request, rows, capped ? CatalogQueries.SearchCap : matches, capped);
+        }
+
+        var total = category?.ProductCount ?? (await CategoriesAsync(ct)).Sum(c => c.ProductCount);
+        return ProductPaging.ToPage(request, rows, total, false);
     }
 
     public async Task<ProductDto?> ProductAsync(long id, CancellationToken ct)
     {
-        await using var cmd = dataSource.CreateCommand($"SELECT {ProductColumns} FROM products p JOIN categories c ON c.id = p.category_id WHERE p.id = $1");
+        await using var cmd = dataSource.CreateCommand(CatalogQueries.ProductById);
         cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = id });
         await using var reader = await cmd.ExecuteReaderAsync(ct);
-        return await reader.ReadAsync(ct) ? ReadProduct(reader) : null;
+        return await reader.ReadAsync(ct) ? ReadProduct(reader, 0) : null;
     }
 
     /// <summary>Runs the hot reads once per pooled connection so statements are prepared and code is jitted.</summary>
@@ -97,29 +84,81 @@ public sealed class CatalogStore(NpgsqlDataSource dataSource)
     {
         for (var i = 0; i < 4; i++)
         {
-            await CategoriesAsync(ct);
-            await ProductsAsync(null, null, ProductSort.Name, 1, 12, ct);
-            await ProductsAsync("a", null, ProductSort.Price, 1, 12, ct);
+            var categories = await ReadCategoriesAsync(ct);
+            var first = new ProductPageRequest(null, null, ProductSort.Name, ProductPaging.DefaultPageSize, 1, Seek.Offset, null);
+            var page = await ProductsAsync(first, null, ct);
+            if (page.NextCursor is not null)
+            {
+                await ProductsAsync(first with { Seek = Seek.After, Cursor = PageCursor.TryDecode(page.NextCursor) }, null, ct);
+            }
+
+            if (categories.Count > 0)
+            {
+                await ProductsAsync(first, categories[0], ct);
+            }
+
+            await ProductsAsync(first with { SearchQuery = ProductPaging.ToTsQuery("tea") }, null, ct);
             await ProductAsync(1, ct);
         }
     }
 
-    internal static ProductDto ReadProduct(NpgsqlDataReader reader) => new(
-        reader.GetInt64(0),
-        reader.GetString(1),
-        reader.GetString(2),
-        reader.GetInt64(3),
-        reader.GetString(4),
-        reader.GetString(5),
-        reader.GetInt32(6),
-        reader.GetString(7),
-        reader.GetString(8));
+    internal static ProductDto ReadProduct(NpgsqlDataReader reader, int first) => new(
+        reader.GetInt64(first),
+        reader.GetString(first + 1),
+        reader.GetString(first + 2),
+        reader.GetInt64(first + 3),
+        reader.GetString(first + 4),
+        reader.GetString(first + 5),
+        reader.GetInt32(first + 6),
+        reader.GetString(first + 7),
+        reader.GetString(first + 8));
 
-    private static NpgsqlParameter Text(string? value) =>
-        new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text };
+    private async Task<(List<ProductDto> Rows, int Matches)> QueryAsync(ProductPageRequest request, CategoryRow? category, CancellationToken ct)
+    {
+        var shape = new ProductShape(category is not null, request.SearchQuery is not null, request.Sort, request.Seek);
+        await using var cmd = dataSource.CreateCommand(CatalogQueries.ProductPage(shape));
+        // In the order CatalogQueries documents: category, search, seek key and id, limit, offset.
+        if (category is not null)
+        {
+            cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = category.Id });
+        }
 
-    private static string EscapeLike(string text) =>
-        text.Replace("\\", "\\\\", StringComparison.Ordinal)
-            .Replace("%", "\\%", StringComparison.Ordinal)
-            .Replace("_", "\\_", StringComparison.Ordinal);
+        if (request.SearchQuery is not null)
+        {
+            cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.SearchQuery, NpgsqlDbType = NpgsqlDbType.Text });
+        }
+
+        if (request.Cursor is { } cursor && request.Seek != Seek.Offset)
+        {
+            cmd.Parameters.Add(request.Sort == ProductSort.Name
+                ? new NpgsqlParameter<string> { TypedValue = cursor.NameKey, NpgsqlDbType = NpgsqlDbType.Text }
+                : new NpgsqlParameter<long> { TypedValue = cursor.PriceKey });
+            cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = cursor.Id });
+        }
+
+        cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = request.PageSize + 1 });
+        cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = request.Seek == Seek.Offset ? (request.Page - 1) * request.PageSize : 0 });
+
+        var first = shape.BySearch ? 1 : 0;
+        var rows = new List<ProductDto>(request.PageSize + 1);
+        var matches = 0;
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            if (shape.BySearch)
+            {
+                matches = reader.GetInt32(0);
+                if (reader.IsDBNull(1))
+                {
+                    continue; // the one row of an empty page: only the count
+                }
+            }
+
+            rows.Add(ReadProduct(reader, first));
+        }
+
+        return (rows, matches);
+    }
+
+    private sealed record CategorySnapshot(IReadOnlyList<CategoryRow> Rows, DateTimeOffset Expires);
 }

@@ -21,7 +21,8 @@ public static class ApiConventions
     public const int MaxLineQuantity = 99;
     public const int MaxCartLines = 50;
     public const int MaxPageSize = 48;
-    public const int MaxPage = 1000;
+    /// <summary>Numbered pages (offset) end here; the next and previous links (keyset cursors) go on without limit.</summary>
+    public const int MaxPage = 100;
 }
 
 public sealed record CategoryDto(string Slug, string Name, int ProductCount);
@@ -37,8 +38,21 @@ public sealed record ProductDto(
     string CategorySlug,
     string CategoryName);
 
-/// <summary>One page of products: <c>page</c> is 1-based, <c>totalCount</c> counts every match.</summary>
-public sealed record PagedResult<T>(IReadOnlyList<T> Items, int Page, int PageSize, int TotalCount, int TotalPages);
+/// <summary>
+/// One page of products. <c>page</c> is 1-based (for display; carried by the cursors). <c>totalCount</c> counts
+/// every match, except a search with more matches than it considers: then <c>totalIsLowerBound</c> is true,
+/// <c>totalCount</c> is that bound ("200+") and <c>totalPages</c> is null. Follow <c>nextCursor</c> with
+/// <c>?after=</c> and <c>previousCursor</c> with <c>?before=</c> (null at either end).
+/// </summary>
+public sealed record ProductPage(
+    IReadOnlyList<ProductDto> Items,
+    int Page,
+    int PageSize,
+    int TotalCount,
+    bool TotalIsLowerBound,
+    int? TotalPages,
+    string? NextCursor,
+    string? PreviousCursor);
 
 public sealed record CartLineDto(long ProductId, string Name, string ImageUrl, long UnitPriceMinor, int Quantity, long LineTotalMinor, int Stock);
 

@@ -14,9 +14,12 @@ namespace Shop.Web;
 public sealed class ShopApiClient(HttpClient http, IHttpContextAccessor accessor, IMemoryCache cache, ILogger<ShopApiClient> logger)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-    private static readonly TimeSpan CategoriesLifetime = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan CategoriesLifetime = TimeSpan.FromSeconds(5);
 
-    /// <summary>Categories change with a migration, not per request: one api call a minute per replica is enough.</summary>
+    /// <summary>
+    /// Categories and their counts, cached 5 s per replica like the api's own copy: the counts a shopper sees
+    /// are at most about 10 s old.
+    /// </summary>
     public async Task<ApiResult<IReadOnlyList<CategoryDto>>> GetCategoriesAsync(CancellationToken ct)
     {
         if (cache.TryGetValue(nameof(GetCategoriesAsync), out ApiResult<IReadOnlyList<CategoryDto>>? cached) && cached is not null)
@@ -33,9 +36,23 @@ public sealed class ShopApiClient(HttpClient http, IHttpContextAccessor accessor
         return result;
     }
 
-    public Task<ApiResult<PagedResult<ProductDto>>> GetProductsAsync(string? query, string? category, int page, int pageSize, CancellationToken ct)
+    /// <summary>One catalog page: by number (<paramref name="page"/>) or by cursor (<paramref name="after"/> / <paramref name="before"/>).</summary>
+    public Task<ApiResult<ProductPage>> GetProductsAsync(string? query, string? category, int page, string? after, string? before, int pageSize, CancellationToken ct)
     {
-        var url = $"api/products?page={page}&pageSize={pageSize}";
+        var url = $"api/products?pageSize={pageSize}";
+        if (!string.IsNullOrEmpty(after))
+        {
+            url += "&after=" + Uri.EscapeDataString(after);
+        }
+        else if (!string.IsNullOrEmpty(before))
+        {
+            url += "&before=" + Uri.EscapeDataString(before);
+        }
+        else if (page > 1)
+        {
+            url += "&page=" + page.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         if (!string.IsNullOrWhiteSpace(query))
         {
             url += "&q=" + Uri.EscapeDataString(query);
@@ -46,7 +63,7 @@ public sealed class ShopApiClient(HttpClient http, IHttpContextAccessor accessor
             url += "&category=" + Uri.EscapeDataString(category);
         }
 
-        return SendAsync<PagedResult<ProductDto>>(HttpMethod.Get, url, null, null, ct);
+        return SendAsync<ProductPage>(HttpMethod.Get, url, null, null, ct);
     }
 
     public Task<ApiResult<ProductDto>> GetProductAsync(long id, CancellationToken ct) =>

@@ -19,10 +19,10 @@ public sealed class CatalogAndCartTests(PostgresFixture fixture, SharedApi share
         Assert.All(categories, c => Assert.True(c.ProductCount > 0));
 
         var seen = new List<long>();
-        PagedResult<ProductDto>? page = null;
+        ProductPage? page = null;
         for (var n = 1; n <= 10 && (page is null || n <= page.TotalPages); n++)
         {
-            page = await client.GetFromJsonAsync<PagedResult<ProductDto>>($"api/products?page={n}&pageSize=5&sort=price");
+            page = await client.GetFromJsonAsync<ProductPage>($"api/products?page={n}&pageSize=5&sort=price");
             seen.AddRange(page!.Items.Select(p => p.Id));
             Assert.True(page.Items.Zip(page.Items.Skip(1)).All(p => p.First.PriceMinor <= p.Second.PriceMinor));
         }
@@ -37,15 +37,17 @@ public sealed class CatalogAndCartTests(PostgresFixture fixture, SharedApi share
     {
         var api = await shared.GetAsync(fixture);
         using var client = api.NewShopper();
-        var tea = await client.GetFromJsonAsync<PagedResult<ProductDto>>("api/products?category=tea&pageSize=48");
+        var tea = await client.GetFromJsonAsync<ProductPage>("api/products?category=tea&pageSize=48");
         Assert.NotEmpty(tea!.Items);
         Assert.All(tea.Items, p => Assert.Equal("tea", p.CategorySlug));
 
-        var search = await client.GetFromJsonAsync<PagedResult<ProductDto>>("api/products?q=BERGAMOT");
+        var search = await client.GetFromJsonAsync<ProductPage>("api/products?q=BERGAMOT");
         var earl = Assert.Single(search!.Items);
         Assert.Equal("Earl Grey", earl.Name);
-        var none = await client.GetFromJsonAsync<PagedResult<ProductDto>>("api/products?q=%25_%25");
+        var none = await client.GetFromJsonAsync<ProductPage>("api/products?q=xylophone%25_%25");
         Assert.Empty(none!.Items);
+        using var noWords = await client.GetAsync(new Uri("api/products?q=%25_%25", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.BadRequest, noWords.StatusCode);
 
         var detail = await client.GetFromJsonAsync<ProductDto>($"api/products/{earl.Id}");
         Assert.Equal(earl, detail);

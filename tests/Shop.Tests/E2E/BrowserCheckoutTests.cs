@@ -52,13 +52,13 @@ public sealed class BrowserCheckoutTests(LocalStack stack, ITestOutputHelper out
         }
     }
 
-    private static string? FindOnPath(string tool) =>
+    internal static string? FindOnPath(string tool) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin")
             .Split(':', StringSplitOptions.RemoveEmptyEntries)
             .Select(d => Path.Combine(d, tool))
             .FirstOrDefault(File.Exists);
 
-    private static async Task<(int Code, string Output)> RunAsync(string file, IReadOnlyList<string> args, string workDir, TimeSpan timeout)
+    internal static async Task<(int Code, string Output)> RunAsync(string file, IReadOnlyList<string> args, string workDir, TimeSpan timeout)
     {
         var psi = new ProcessStartInfo(file)
         {

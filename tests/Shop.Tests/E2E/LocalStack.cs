@@ -16,6 +16,9 @@ public sealed class LocalStack : IAsyncLifetime
     public const int ApiRatePerSecond = 5;
     public const int ApiBurst = 10;
 
+    // A large generated catalog (run-local.sh's SHOP_DEMO_PRODUCTS), so the browser pages through hundreds of pages.
+    public const int DemoProducts = 5000;
+
     private readonly StringBuilder _output = new();
     private Process? _process;
     private string? _stateDir;
@@ -76,6 +79,7 @@ public sealed class LocalStack : IAsyncLifetime
         psi.Environment["SHOP_DEV_DIR"] = _stateDir;
         psi.Environment["SHOP_API_RATE"] = ApiRatePerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture);
         psi.Environment["SHOP_API_BURST"] = ApiBurst.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        psi.Environment["SHOP_DEMO_PRODUCTS"] = DemoProducts.ToString(System.Globalization.CultureInfo.InvariantCulture);
         // SHOP_E2E_PUBLISH_DIR: reuse an existing publish of the shop instead of publishing into the temp folder.
         var published = Environment.GetEnvironmentVariable("SHOP_E2E_PUBLISH_DIR");
         psi.Environment["SHOP_PUBLISH_DIR"] = string.IsNullOrEmpty(published) ? Path.Combine(_stateDir, "publish") : published;
