@@ -9,7 +9,7 @@ PORT          ?= 8080
 TEST_PROJECTS := $(sort $(wildcard tests/*.Tests/*.Tests.csproj))
 RESULTS       := TestResults
 
-.PHONY: help run test build lint format crds images deploy promote dev-cluster run-operator bench clean
+.PHONY: help run test test-setup build lint format crds images deploy promote dev-cluster run-operator bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -20,7 +20,10 @@ run: ## Run the whole shop locally (PostgreSQL, api, web, nginx) on http://127.0
 build: ## Build every project (warnings are errors)
 	dotnet build $(SOLUTION) -c $(CONFIGURATION) -nologo -clp:ErrorsOnly
 
-test: build ## Run every test project; the last line is the total
+test-setup: ## Install what the tests need (apt-get, npm ci), as make run does; SHOP_TEST_SETUP=skip to leave the machine alone
+	@./build/test-setup.sh
+
+test: test-setup build ## Run every test project (installs what they need first); the last line is the total
 	@rm -rf $(RESULTS); status=0; \
 	for p in $(TEST_PROJECTS); do \
 	  name=$$(basename $$p .csproj); \

@@ -95,7 +95,7 @@ public sealed class LuaHealthTests
 
     private static async Task<(string Status, string Message)> RunAsync(JsonObject shop)
     {
-        Skip.IfNot(Processes.OnPath("lua5.4"), "lua5.4 is not installed (.ci/run installs it with apt-get)");
+        Skip.IfNot(Processes.OnPath("lua5.4"), "lua5.4 is not installed (make test-setup installs it with apt-get)");
         var harness = Path.Combine(Path.GetTempPath(), $"health-{Guid.NewGuid():N}.lua");
         var lua = new StringBuilder()
             .Append("obj = ").Append(ToLua(shop)).Append('\n')

