@@ -1,4 +1,5 @@
 using k8s;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Prometheus;
 using ShopOperator.Kube;
@@ -18,7 +19,17 @@ public static class OperatorHost
         Action<IServiceCollection>? overrides = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls($"http://{options.ListenAddress}:{options.HttpPort}");
+        var address = System.Net.IPAddress.Parse(options.ListenAddress);
+        var certificate = options.MetricsSecure ? new MetricsCertificate(options.MetricsCertDir, time ?? TimeProvider.System) : null;
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            // Health first (plain HTTP for the kubelet's probes), then, when secure, /metrics over HTTPS.
+            kestrel.Listen(address, options.HttpPort);
+            if (certificate is not null)
+            {
+                kestrel.Listen(address, options.MetricsPort, listen => listen.UseHttps(https => https.ServerCertificateSelector = (_, _) => certificate.Current()));
+            }
+        });
         builder.Logging.ClearProviders();
         if (logging is null)
         {
@@ -55,6 +66,7 @@ public static class OperatorHost
         services.AddSingleton<IDatabaseProvisioner, DatabaseProvisioner>();
         services.AddSingleton<IReconciler, ShopReconciler>();
         services.AddSingleton<OperatorService>();
+        services.AddSingleton<MetricsAuthorizer>();
         services.AddHostedService(sp => sp.GetRequiredService<OperatorService>());
         overrides?.Invoke(services);
         services.AddHealthChecks()
@@ -64,6 +76,28 @@ public static class OperatorHost
         app.MapHealthChecks("/healthz", new() { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new() { Predicate = c => c.Tags.Contains("ready") });
         var registry = app.Services.GetRequiredService<CollectorRegistry>();
+        if (options.MetricsSecure)
+        {
+            // Secure: /metrics only on the HTTPS port, only for callers the API server authenticates and authorizes.
+            var authorizer = app.Services.GetRequiredService<MetricsAuthorizer>();
+            app.UseWhen(
+                context => context.Request.Path.StartsWithSegments("/metrics", StringComparison.Ordinal),
+                metrics => metrics.Use(async (context, next) =>
+                {
+                    var status = context.Request.IsHttps
+                        ? await authorizer.AuthorizeAsync(context.Request.Headers.Authorization, context.Request.Path, context.RequestAborted)
+                        : StatusCodes.Status404NotFound;
+                    if (status == StatusCodes.Status200OK)
+                    {
+                        await next(context);
+                        return;
+                    }
+
+                    context.Response.StatusCode = status;
+                    await context.Response.WriteAsync(ReasonPhrases.GetReasonPhrase(status), context.RequestAborted);
+                }));
+        }
+
         app.MapMetrics("/metrics", registry);
         return app;
     }
