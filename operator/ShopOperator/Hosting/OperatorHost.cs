@@ -33,13 +33,11 @@ public static class OperatorHost
         builder.Logging.ClearProviders();
         if (logging is null)
         {
-            builder.Logging.AddJsonConsole(o =>
-            {
-                o.IncludeScopes = true;
-                o.UseUtcTimestamp = true;
-                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
-            });
-            builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+            // JSON lines with the shop's namespace and name as top-level fields; level from --log-level / OPERATOR_LOG_LEVEL.
+            builder.Logging.AddConsole(o => o.FormatterName = JsonLogFormatter.FormatterName)
+                .AddConsoleFormatter<JsonLogFormatter, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
+            builder.Logging.SetMinimumLevel(options.LogLevel);
+            builder.Logging.AddFilter("Microsoft.AspNetCore", (LogLevel)Math.Max((int)LogLevel.Warning, (int)options.LogLevel));
         }
         else
         {
