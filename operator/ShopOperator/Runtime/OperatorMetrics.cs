@@ -108,10 +108,10 @@ public sealed class OperatorMetrics : IDisposable
 
     public Counter ReconcileErrors { get; }
 
-    /// <summary>Errors retrying cannot fix (controller-runtime's <c>TerminalError</c>): counted, not requeued with backoff.</summary>
+    /// <summary>Errors retrying cannot fix (controller-runtime's <c>TerminalError</c>). Nothing increments it yet: every failure is retried.</summary>
     public Counter TerminalReconcileErrors { get; }
 
-    /// <summary>controller-runtime counts recovered panics; here: exceptions that are programming errors (a bug, not the cluster).</summary>
+    /// <summary>controller-runtime counts recovered panics; the .NET analogue is an exception that is a bug, not the cluster. Nothing increments it yet.</summary>
     public Counter ReconcilePanics { get; }
 
     public Histogram ReconcileTime { get; }
