@@ -59,7 +59,7 @@ dev-cluster: ## Start the Kubernetes API emulator on 127.0.0.1; writes .dev/kube
 	@./tests/KubeEmulator/run-dev-cluster.sh
 
 run-operator: ## Run the operator against KUBECONFIG (default .dev/kubeconfig); health and metrics on 127.0.0.1:8081
-	@KUBECONFIG=$${KUBECONFIG:-$(CURDIR)/.dev/kubeconfig} OPERATOR_HTTP_PORT=$${OPERATOR_HTTP_PORT:-8081} OPERATOR_LISTEN_ADDRESS=$${OPERATOR_LISTEN_ADDRESS:-127.0.0.1} dotnet run --project operator/ShopOperator -c $(CONFIGURATION) -- run
+	@KUBECONFIG=$${KUBECONFIG:-$(CURDIR)/.dev/kubeconfig} OPERATOR_HTTP_PORT=$${OPERATOR_HTTP_PORT:-8081} OPERATOR_LISTEN_ADDRESS=$${OPERATOR_LISTEN_ADDRESS:-127.0.0.1} OPERATOR_METRICS_SECURE=$${OPERATOR_METRICS_SECURE:-false} dotnet run --project operator/ShopOperator -c $(CONFIGURATION) -- run
 
 bench: ## Benchmarks; writes docs/benchmarks.md
 	@./bench/run.sh
