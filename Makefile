@@ -9,7 +9,7 @@ PORT          ?= 8080
 TEST_PROJECTS := $(sort $(wildcard tests/*.Tests/*.Tests.csproj))
 RESULTS       := TestResults
 
-.PHONY: help run test build lint format crds images image-list deploy promote dev-cluster run-operator bench clean install-plugin seed-catalog bench-catalog
+.PHONY: help run test build lint format crds images image-list deploy promote dev-cluster run-operator bench clean install-plugin seed-catalog bench-catalog test-setup
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -26,7 +26,10 @@ seed-catalog: ## Grow the make run catalog to N generated products (deterministi
 build: ## Build every project (warnings are errors)
 	dotnet build $(SOLUTION) -c $(CONFIGURATION) -nologo -clp:ErrorsOnly
 
-test: build ## Run every test project; the last line is the total
+test-setup: ## Install what the tests need (apt-get, npm ci), as make run does; SHOP_TEST_SETUP=skip to leave the machine alone
+	@./build/test-setup.sh
+
+test: test-setup build ## Run every test project (installs what they need first); the last line is the total
 	@rm -rf $(RESULTS); status=0; \
 	for p in $(TEST_PROJECTS); do \
 	  name=$$(basename $$p .csproj); \
@@ -68,7 +71,7 @@ dev-cluster: ## Start the Kubernetes API emulator on 127.0.0.1; writes .dev/kube
 	@./tests/KubeEmulator/run-dev-cluster.sh
 
 run-operator: ## Run the operator against KUBECONFIG (default .dev/kubeconfig); health and metrics on 127.0.0.1:8081
-	@KUBECONFIG=$${KUBECONFIG:-$(CURDIR)/.dev/kubeconfig} OPERATOR_HTTP_PORT=$${OPERATOR_HTTP_PORT:-8081} OPERATOR_LISTEN_ADDRESS=$${OPERATOR_LISTEN_ADDRESS:-127.0.0.1} dotnet run --project operator/ShopOperator -c $(CONFIGURATION) -- run
+	@KUBECONFIG=$${KUBECONFIG:-$(CURDIR)/.dev/kubeconfig} OPERATOR_HTTP_PORT=$${OPERATOR_HTTP_PORT:-8081} OPERATOR_LISTEN_ADDRESS=$${OPERATOR_LISTEN_ADDRESS:-127.0.0.1} OPERATOR_METRICS_SECURE=$${OPERATOR_METRICS_SECURE:-false} dotnet run --project operator/ShopOperator -c $(CONFIGURATION) -- run
 
 bench: ## Benchmarks; writes docs/benchmarks.md (then the catalog at 28, 5,000 and 50,000 products)
 	@./bench/run.sh

@@ -5,31 +5,11 @@ namespace ShopOperator;
 
 public static class Program
 {
-    public static async Task<int> Main(string[] args)
-    {
-        var command = args.Length == 0 ? "run" : args[0];
-        try
-        {
-            return command switch
-            {
-                "run" => await RunAsync(),
-                "render" => Cli.Render(args[1..], Console.Out, Console.Error),
-                "crd" => Cli.Crd(Console.Out),
-                "diagnose" => await Diagnose.DiagnoseCommand.RunAsync(args[1..], Console.Out, Console.Error, CancellationToken.None),
-                "-h" or "--help" or "help" => Usage(Console.Out, 0),
-                _ => Usage(Console.Error, 2),
-            };
-        }
-        catch (ArgumentException e)
-        {
-            await Console.Error.WriteLineAsync("shop-operator: " + e.Message);
-            return 2;
-        }
-    }
+    public static Task<int> Main(string[] args) =>
+        Cli.MainAsync(args, Console.Out, Console.Error, Environment.GetEnvironmentVariable, RunAsync);
 
-    private static async Task<int> RunAsync()
+    private static async Task<int> RunAsync(OperatorOptions options)
     {
-        var options = OperatorOptions.FromEnvironment(Environment.GetEnvironmentVariable);
         KubernetesClientConfiguration kubeConfig;
         if (KubernetesClientConfiguration.IsInCluster())
         {
@@ -58,14 +38,5 @@ public static class Program
 
         // A lost lease ends the process with an error, so the pod restarts (as controller-runtime's manager does).
         return app.Services.GetRequiredService<OperatorService>().LostLeadership ? 1 : 0;
-    }
-
-    private static int Usage(TextWriter writer, int exitCode)
-    {
-        writer.WriteLine("usage: shop-operator [run]            run the controller (default)");
-        writer.WriteLine("       shop-operator render -f FILE   print the objects a ShopInstance produces, as YAML");
-        writer.WriteLine("       shop-operator crd              print the ShopInstance CustomResourceDefinition");
-        writer.WriteLine("       shop-operator diagnose NAME -n NAMESPACE [-o text|json]   walk the troubleshooting flow (--help for flags)");
-        return exitCode;
     }
 }

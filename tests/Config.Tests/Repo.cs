@@ -13,9 +13,13 @@ public static class Repo
 
     public static bool CrdGenerated => File.Exists(Path(CrdFile));
 
-    /// <summary>Every directory under config/ holding a kustomization.yaml, relative to the root.</summary>
+    /// <summary>
+    /// Every directory under config/ holding a kustomization.yaml, relative to the root; kustomize Components are
+    /// left out (they only build as part of a kustomization that lists them).
+    /// </summary>
     public static IReadOnlyList<string> KustomizationDirectories() =>
         Directory.EnumerateFiles(Path("config"), "kustomization.yaml", SearchOption.AllDirectories)
+            .Where(f => !File.ReadLines(f).Any(l => l.Trim() == "kind: Component"))
             .Select(f => System.IO.Path.GetRelativePath(Root, System.IO.Path.GetDirectoryName(f)!).Replace('\\', '/'))
             .Order(StringComparer.Ordinal)
             .ToList();

@@ -27,6 +27,9 @@ public sealed class OperatorInstance : IAsyncDisposable
 
     public Uri HttpAddress { get; private set; } = new("http://127.0.0.1");
 
+    /// <summary>Every address Kestrel listens on (the HTTPS metrics port too, when metrics are secure).</summary>
+    public IReadOnlyList<Uri> Addresses => _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a)).ToList();
+
     public Controller Controller => _app.Services.GetRequiredService<Controller>();
 
     public LeaderElection Election => _app.Services.GetRequiredService<LeaderElection>();

@@ -1,7 +1,10 @@
 -- Argo CD health check for shop.example.com/ShopInstance
 -- (argocd-cm key resource.customizations.health.shop.example.com_ShopInstance).
 -- Reads the operator's status conventions (docs/architecture.md): observedGeneration and the
--- Ready / Reconciling / Stalled conditions. Argo CD gives the object as the global `obj`.
+-- Ready / Reconciling / Stalled / DatabaseReady conditions, so it agrees with `kubectl wait
+-- --for=condition=Ready` and Flux: no status is not healthy, a database that is down is Degraded
+-- (Ready=False reason DatabaseNotReady, or DatabaseReady=False from an operator that does not fold it
+-- into Ready yet). Argo CD gives the object as the global `obj`.
 local hs = {}
 
 local function condition(status, conditionType)
@@ -57,7 +60,25 @@ if stalled ~= nil and stalled.status == "True" then
   return hs
 end
 
+-- The database: down means the shop cannot serve orders, whatever the Deployments say. "Busy" is a
+-- provisioning step waiting for a lock and clears by itself.
+local database = condition(status, "DatabaseReady")
 local ready = condition(status, "Ready")
+if database ~= nil and database.status == "False" then
+  if database.reason == "Busy" then
+    hs.status = "Progressing"
+  else
+    hs.status = "Degraded"
+  end
+  hs.message = describe(database, "DatabaseReady is False")
+  return hs
+end
+if ready ~= nil and ready.status == "False" and ready.reason == "DatabaseNotReady" then
+  hs.status = "Degraded"
+  hs.message = describe(ready, "DatabaseNotReady")
+  return hs
+end
+
 if ready ~= nil and ready.status == "True" then
   hs.status = "Healthy"
   hs.message = describe(ready, "Ready")

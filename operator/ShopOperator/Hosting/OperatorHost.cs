@@ -1,4 +1,5 @@
 using k8s;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Prometheus;
 using ShopOperator.Kube;
@@ -18,17 +19,25 @@ public static class OperatorHost
         Action<IServiceCollection>? overrides = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls($"http://{options.ListenAddress}:{options.HttpPort}");
+        var address = System.Net.IPAddress.Parse(options.ListenAddress);
+        var certificate = options.MetricsSecure ? new MetricsCertificate(options.MetricsCertDir, time ?? TimeProvider.System) : null;
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            // Health first (plain HTTP for the kubelet's probes), then, when secure, /metrics over HTTPS.
+            kestrel.Listen(address, options.HttpPort);
+            if (certificate is not null)
+            {
+                kestrel.Listen(address, options.MetricsPort, listen => listen.UseHttps(https => https.ServerCertificateSelector = (_, _) => certificate.Current()));
+            }
+        });
         builder.Logging.ClearProviders();
         if (logging is null)
         {
-            builder.Logging.AddJsonConsole(o =>
-            {
-                o.IncludeScopes = true;
-                o.UseUtcTimestamp = true;
-                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
-            });
-            builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+            // JSON lines with the shop's namespace and name as top-level fields; level from --log-level / OPERATOR_LOG_LEVEL.
+            builder.Logging.AddConsole(o => o.FormatterName = JsonLogFormatter.FormatterName)
+                .AddConsoleFormatter<JsonLogFormatter, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
+            builder.Logging.SetMinimumLevel(options.LogLevel);
+            builder.Logging.AddFilter("Microsoft.AspNetCore", (LogLevel)Math.Max((int)LogLevel.Warning, (int)options.LogLevel));
         }
         else
         {
@@ -67,6 +76,7 @@ public static class OperatorHost
         services.AddSingleton<IReconciler, ShopReconciler>();
         services.AddSingleton<Controller>();
         services.AddSingleton<OperatorService>();
+        services.AddSingleton<MetricsAuthorizer>();
         services.AddHostedService(sp => sp.GetRequiredService<OperatorService>());
         overrides?.Invoke(services);
         services.AddHealthChecks()
@@ -76,6 +86,28 @@ public static class OperatorHost
         app.MapHealthChecks("/healthz", new() { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new() { Predicate = c => c.Tags.Contains("ready") });
         var registry = app.Services.GetRequiredService<CollectorRegistry>();
+        if (options.MetricsSecure)
+        {
+            // Secure: /metrics only on the HTTPS port, only for callers the API server authenticates and authorizes.
+            var authorizer = app.Services.GetRequiredService<MetricsAuthorizer>();
+            app.UseWhen(
+                context => context.Request.Path.StartsWithSegments("/metrics", StringComparison.Ordinal),
+                metrics => metrics.Use(async (context, next) =>
+                {
+                    var status = context.Request.IsHttps
+                        ? await authorizer.AuthorizeAsync(context.Request.Headers.Authorization, context.Request.Path, context.RequestAborted)
+                        : StatusCodes.Status404NotFound;
+                    if (status == StatusCodes.Status200OK)
+                    {
+                        await next(context);
+                        return;
+                    }
+
+                    context.Response.StatusCode = status;
+                    await context.Response.WriteAsync(ReasonPhrases.GetReasonPhrase(status), context.RequestAborted);
+                }));
+        }
+
         app.MapMetrics("/metrics", registry);
         return app;
     }

@@ -104,6 +104,7 @@ public sealed class WorkQueue
             _queue.RemoveFirst();
             _metrics?.QueueDepth.WithLabels(_name).Set(_queue.Count);
             _processing.Add(key);
+            _metrics?.ProcessingStarted(_name, key);
             _dirty.Remove(key);
             if (_addedAt.Remove(key, out var added))
             {
@@ -119,6 +120,7 @@ public sealed class WorkQueue
         lock (_gate)
         {
             _processing.Remove(key);
+            _metrics?.ProcessingDone(_name, key);
             if (_dirty.Contains(key))
             {
                 Push(key);

@@ -33,7 +33,7 @@ public static class ShopApp
         // A registry per app: no republished default .NET meters (their cost shows in the benchmark),
         // and tests can run several apps in one process.
         var registry = Metrics.NewCustomRegistry();
-        builder.Services.AddSingleton(new ShopMetrics(Metrics.WithCustomRegistry(registry)));
+        builder.Services.AddSingleton(_ => ShopMetrics.Create(registry));
         builder.Services.AddProblemDetails();
         builder.Services.AddHealthChecks();
 

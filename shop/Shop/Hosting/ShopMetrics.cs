@@ -3,11 +3,15 @@ using Prometheus;
 
 namespace Shop.Hosting;
 
-/// <summary>HTTP and business metrics. Labels are bounded: route templates, a fixed method set, status codes.</summary>
-public sealed class ShopMetrics
+/// <summary>
+/// HTTP and business metrics. Labels are bounded: route templates, a fixed method set, status codes.
+/// <see cref="Create"/> adds the process and .NET runtime metrics, collected only when scraped.
+/// </summary>
+public sealed class ShopMetrics : IDisposable
 {
     private readonly Histogram _duration;
     private readonly Gauge _inFlight;
+    private IDisposable? _runtimeMeter;
 
     public ShopMetrics(IMetricFactory factory)
     {
@@ -21,6 +25,37 @@ public sealed class ShopMetrics
         OrdersPlaced = factory.CreateCounter("shop_orders_placed_total", "Orders placed.");
         CheckoutFailures = factory.CreateCounter("shop_checkout_failures_total", "Checkouts refused, by reason.", ["reason"]);
         StockOuts = factory.CreateCounter("shop_stock_outs_total", "Order or cart lines refused for lack of stock.");
+    }
+
+    /// <summary>
+    /// The shop's metrics on <paramref name="registry"/>, plus process_* and dotnet_* (prometheus-net's DotNetStats),
+    /// process_resident_memory_bytes / process_open_fds / process_max_fds (the Go client's names dashboards query)
+    /// and the runtime's "System.Runtime" meter (GC, thread pool, exceptions). All of them are read at scrape
+    /// time, so they cost nothing per request.
+    /// </summary>
+    public static ShopMetrics Create(CollectorRegistry registry)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        DotNetStats.Register(registry);
+        var factory = Metrics.WithCustomRegistry(registry);
+        var resident = factory.CreateGauge("process_resident_memory_bytes", "Resident memory size in bytes.");
+        var openFds = factory.CreateGauge("process_open_fds", "Number of open file descriptors.");
+        var maxFds = factory.CreateGauge("process_max_fds", "Maximum number of open file descriptors.");
+        registry.AddBeforeCollectCallback(() =>
+        {
+            resident.Set(Environment.WorkingSet); // RSS on Linux
+            openFds.Set(Directory.Exists("/proc/self/fd") ? Directory.EnumerateFileSystemEntries("/proc/self/fd").Count() : double.NaN);
+            maxFds.Set(MaxOpenFiles());
+        });
+        return new ShopMetrics(factory)
+        {
+            _runtimeMeter = MeterAdapter.StartListening(new MeterAdapterOptions
+            {
+                Registry = registry,
+                MetricFactory = Metrics.WithCustomRegistry(registry),
+                InstrumentFilterPredicate = instrument => instrument.Meter.Name == "System.Runtime",
+            }),
+        };
     }
 
     public Counter OrdersPlaced { get; }
@@ -43,6 +78,24 @@ public sealed class ShopMetrics
             var route = context.GetEndpoint() is RouteEndpoint e ? e.RoutePattern.RawText ?? "unknown" : "unmatched";
             _duration.WithLabels(route, Method(context.Request.Method), StatusCode(context.Response.StatusCode))
                 .Observe(Stopwatch.GetElapsedTime(start).TotalSeconds);
+        }
+    }
+
+    public void Dispose() => _runtimeMeter?.Dispose();
+
+    private static double MaxOpenFiles()
+    {
+        try
+        {
+            var line = File.Exists("/proc/self/limits")
+                ? File.ReadLines("/proc/self/limits").FirstOrDefault(l => l.StartsWith("Max open files", StringComparison.Ordinal))
+                : null;
+            var soft = line?["Max open files".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
+            return double.TryParse(soft, System.Globalization.CultureInfo.InvariantCulture, out var value) ? value : double.NaN;
+        }
+        catch (IOException)
+        {
+            return double.NaN;
         }
     }
 

@@ -25,7 +25,7 @@ public sealed class OperatorInstallTests(KustomizeFixture fixture)
     [SkippableFact]
     public void The_ClusterRole_grants_exactly_the_contract()
     {
-        var role = Single("config/rbac", "ClusterRole");
+        var role = Named("config/rbac", "ClusterRole", "shop-operator-manager");
         var granted = RuleTriples(role).ToHashSet(StringComparer.Ordinal);
         Assert.Empty(granted.Except(ExpectedClusterRole).Order(StringComparer.Ordinal));
         Assert.Empty(ExpectedClusterRole.Except(granted).Order(StringComparer.Ordinal));
@@ -68,16 +68,20 @@ public sealed class OperatorInstallTests(KustomizeFixture fixture)
         Assert.Equal("shop-operator", (string?)pod["serviceAccountName"]);
         var container = pod["containers"]!.AsArray().Single()!.AsObject();
 
-        var port = container["ports"]!.AsArray().Single()!;
-        Assert.Equal("metrics", (string?)port["name"]);
-        Assert.Equal(8080, (int?)port["containerPort"]);
-        Assert.Equal("/healthz", (string?)container["livenessProbe"]!["httpGet"]!["path"]);
-        Assert.Equal("/readyz", (string?)container["readinessProbe"]!["httpGet"]!["path"]);
+        var ports = container["ports"]!.AsArray().ToDictionary(p => (string)p!["name"]!, p => (int)p!["containerPort"]!, StringComparer.Ordinal);
+        Assert.Equal(new Dictionary<string, int> { ["health"] = 8080, ["metrics"] = 8443 }, ports);
+        foreach (var probe in new[] { ("livenessProbe", "/healthz"), ("readinessProbe", "/readyz") })
+        {
+            Assert.Equal(probe.Item2, (string?)container[probe.Item1]!["httpGet"]!["path"]);
+            Assert.Equal("health", (string?)container[probe.Item1]!["httpGet"]!["port"]);
+        }
 
         var env = container["env"]!.AsArray().ToDictionary(e => (string)e!["name"]!, e => e!, StringComparer.Ordinal);
         Assert.Equal("metadata.name", (string?)env["POD_NAME"]["valueFrom"]!["fieldRef"]!["fieldPath"]);
         Assert.Equal("metadata.namespace", (string?)env["LEADER_ELECTION_NAMESPACE"]["valueFrom"]!["fieldRef"]!["fieldPath"]);
         Assert.Equal("8080", (string?)env["OPERATOR_HTTP_PORT"]["value"]);
+        Assert.Equal("true", (string?)env["OPERATOR_METRICS_SECURE"]["value"]);
+        Assert.Equal("8443", (string?)env["OPERATOR_METRICS_PORT"]["value"]);
 
         foreach (var kind in new[] { "requests", "limits" })
         {
@@ -122,6 +126,48 @@ public sealed class OperatorInstallTests(KustomizeFixture fixture)
         {
             Assert.Contains(kind, kinds);
         }
+    }
+
+    [SkippableFact]
+    public void Metrics_are_authorized_by_the_API_server_and_readable_with_the_metrics_reader_role()
+    {
+        var auth = RuleTriples(Named("config/rbac", "ClusterRole", "shop-operator-metrics-auth")).Order(StringComparer.Ordinal);
+        Assert.Equal(["authentication.k8s.io|tokenreviews|create", "authorization.k8s.io|subjectaccessreviews|create"], auth);
+        var binding = Named("config/rbac", "ClusterRoleBinding", "shop-operator-metrics-auth");
+        Assert.Equal("shop-operator-metrics-auth", (string?)binding.Json["roleRef"]!["name"]);
+
+        var reader = Named("config/rbac", "ClusterRole", "shop-operator-metrics-reader");
+        var rule = reader.Json["rules"]!.AsArray().Single()!;
+        Assert.Equal(["/metrics"], rule["nonResourceURLs"]!.AsArray().Select(u => (string?)u));
+        Assert.Equal(["get"], rule["verbs"]!.AsArray().Select(v => (string?)v));
+    }
+
+    [SkippableFact]
+    public void ShopInstance_editor_and_viewer_aggregate_into_the_built_in_roles()
+    {
+        var editor = Named("config/rbac", "ClusterRole", "shopinstance-editor");
+        var labels = editor.Json["metadata"]!["labels"]!;
+        Assert.Equal("true", (string?)labels["rbac.authorization.k8s.io/aggregate-to-edit"]);
+        Assert.Equal("true", (string?)labels["rbac.authorization.k8s.io/aggregate-to-admin"]);
+        var edits = RuleTriples(editor).ToHashSet(StringComparer.Ordinal);
+        foreach (var verb in new[] { "get", "list", "watch", "create", "update", "patch", "delete", "deletecollection" })
+        {
+            Assert.Contains("shop.example.com|shopinstances|" + verb, edits);
+        }
+
+        Assert.DoesNotContain("shop.example.com|shopinstances/status|update", edits);
+
+        var viewer = Named("config/rbac", "ClusterRole", "shopinstance-viewer");
+        Assert.Equal("true", (string?)viewer.Json["metadata"]!["labels"]!["rbac.authorization.k8s.io/aggregate-to-view"]);
+        Assert.Equal(
+            Triples("shop.example.com", ["shopinstances", "shopinstances/status"], ["get", "list", "watch"]).Order(StringComparer.Ordinal),
+            RuleTriples(viewer).Order(StringComparer.Ordinal));
+    }
+
+    private Manifest Named(string directory, string kind, string name)
+    {
+        Skip.IfNot(fixture.KubectlAvailable, "kubectl is not installed");
+        return fixture.Build(directory).Objects.Single(m => m.Kind == kind && m.Name == name);
     }
 
     private Manifest Single(string directory, string kind)

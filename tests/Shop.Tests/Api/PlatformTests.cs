@@ -88,7 +88,13 @@ public sealed class PlatformTests(PostgresFixture fixture)
         Assert.Contains("shop_http_requests_in_flight", text, StringComparison.Ordinal);
         Assert.Contains("shop_orders_placed_total", text, StringComparison.Ordinal);
         Assert.DoesNotContain("route=\"/api/products?", text, StringComparison.Ordinal);
-        Assert.DoesNotContain("dotnet_collection_count_total", text, StringComparison.Ordinal);
+
+        // Process and .NET runtime metrics (issue 13), read at scrape time only: the Go client's process names,
+        // prometheus-net's DotNetStats and the runtime's System.Runtime meter.
+        foreach (var name in new[] { "process_resident_memory_bytes ", "process_open_fds ", "process_max_fds ", "process_cpu_seconds_total ", "process_start_time_seconds ", "dotnet_collection_count_total", "system_runtime_dotnet_gc_collections" })
+        {
+            Assert.Contains("\n" + name, text, StringComparison.Ordinal);
+        }
     }
 
     [Theory]
