@@ -5,7 +5,7 @@ using Xunit;
 
 namespace KubeEmulator.Tests;
 
-/// <summary>The standalone emulator driven by the real kubectl: apply CRD and CR, printer columns, wait, delete.</summary>
+/// <summary>The standalone emulator driven by the real kubectl: apply CRD and CR, printer columns, wait, explain, a CEL rejection, delete.</summary>
 public sealed class KubectlTests
 {
     private static string? FindKubectl() =>
@@ -103,6 +103,17 @@ public sealed class KubectlTests
             Assert.True(result.Code == 0, result.Output);
             result = await RunAsync(kubectl!, ["get", "configmap", "ssa", "-o", "jsonpath={.data.mode} {.metadata.managedFields[*].manager}"], env, cts.Token);
             Assert.Equal("slow other", result.Output);
+
+            // OpenAPI v3 for CRDs: explain finds the field's description; a CEL rule refuses with its message.
+            result = await RunAsync(kubectl!, $"apply -f {data}/shopinstances-crd.yaml".Split(' '), env, cts.Token);
+            Assert.True(result.Code == 0, result.Output);
+            result = await RunAsync(kubectl!, "explain shopinstance.spec.image".Split(' '), env, cts.Token);
+            Assert.True(result.Code == 0, result.Output);
+            Assert.Contains("FIELD: image <string>", result.Output, StringComparison.Ordinal);
+            Assert.Contains("The shop image by digest", result.Output, StringComparison.Ordinal);
+            result = await RunAsync(kubectl!, $"apply -f {data}/shop-two-databases.yaml".Split(' '), env, cts.Token);
+            Assert.NotEqual(0, result.Code);
+            Assert.Contains("spec.database: Invalid value: \"object\": set exactly one of connectionSecretRef and provision", result.Output, StringComparison.Ordinal);
 
             result = await RunAsync(kubectl!, $"delete -f {data}/widget.yaml".Split(' '), env, cts.Token);
             Assert.True(result.Code == 0, result.Output);

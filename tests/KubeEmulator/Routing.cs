@@ -233,30 +233,21 @@ internal sealed partial class ApiStore
         var trimmed = path.TrimEnd('/');
         if (trimmed == "/openapi/v3")
         {
-            // An OpenAPI v3 index whose documents hold no schemas: kubectl's client-side validation then finds no
-            // schema for a kind and skips it, so no --validate=false is needed.
-            var paths = new JsonObject();
             lock (_gate)
             {
-                foreach (var gv in _types.Select(t => t.Group.Length == 0 ? "api/v1" : $"apis/{t.Group}/{t.Version}").Distinct())
-                {
-                    paths[gv] = new JsonObject { ["serverRelativeURL"] = $"/openapi/v3/{gv}?hash={_resourceVersion}" };
-                }
+                answer = DiscoveryOpenApi.Index(_types);
             }
 
-            answer = new JsonObject { ["paths"] = paths };
             return true;
         }
 
         if (trimmed.StartsWith("/openapi/v3/", StringComparison.Ordinal))
         {
-            answer = new JsonObject
+            lock (_gate)
             {
-                ["openapi"] = "3.0.0",
-                ["info"] = new JsonObject { ["title"] = "Kubernetes API emulator", ["version"] = "v1.32.0" },
-                ["paths"] = new JsonObject(),
-                ["components"] = new JsonObject { ["schemas"] = new JsonObject() },
-            };
+                answer = DiscoveryOpenApi.Document(_types, trimmed["/openapi/v3/".Length..]);
+            }
+
             return true;
         }
 

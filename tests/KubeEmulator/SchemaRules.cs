@@ -103,26 +103,18 @@ internal static class SchemaRules
     }
 
     /// <summary>
-    /// The old item an item is compared with: by its map keys in a list-type map, by value in a set; items of an
-    /// atomic list have none, so transition rules under them do not run.
+    /// The old item an item is compared with: the one with the same map keys in a list-type map. Items of a set
+    /// or an atomic list have none ("uncorrelatable"), so transition rules under them do not run.
     /// </summary>
     private static JsonNode? Correlate(JsonObject schema, JsonNode? item, JsonArray? old)
     {
-        if (old is null || item is null)
+        if (old is null || item is null || schema["x-kubernetes-list-type"]?.GetValue<string>() != "map")
         {
             return null;
         }
 
-        switch (schema["x-kubernetes-list-type"]?.GetValue<string>())
-        {
-            case "set":
-                return old.FirstOrDefault(o => JsonNode.DeepEquals(o, item));
-            case "map":
-                var keys = (schema["x-kubernetes-list-map-keys"] as JsonArray)?.Select(k => k!.GetValue<string>()).ToList() ?? [];
-                return old.FirstOrDefault(o => keys.All(k => JsonNode.DeepEquals(o?[k], item[k])));
-            default:
-                return null;
-        }
+        var keys = (schema["x-kubernetes-list-map-keys"] as JsonArray)?.Select(k => k!.GetValue<string>()).ToList() ?? [];
+        return old.FirstOrDefault(o => keys.All(k => JsonNode.DeepEquals(o?[k], item[k])));
     }
 
     private static void Evaluate(JsonObject schema, JsonObject rule, JsonNode value, JsonNode? old, string path, List<(string, string)> errors)

@@ -112,6 +112,12 @@ internal sealed partial class ApiStore
     {
         // Defaulting comes before validation, on create and on update alike.
         var errors = new List<(string, string)>(Defaults.Apply(type, obj, old, AllocateClusterIp));
+        if (type.Plural == "customresourcedefinitions")
+        {
+            CrdsValidation.Default(obj);
+            errors.AddRange(CrdsValidation.Validate(obj, old));
+        }
+
         if (type.Schema is not null)
         {
             Schema.ApplyAndValidate(type.Schema, obj, errors, old);
