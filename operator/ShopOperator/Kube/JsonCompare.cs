@@ -63,37 +63,6 @@ public static class JsonCompare
         }
     }
 
-    /// <summary>
-    /// <paramref name="live"/> with every field of <paramref name="desired"/> written over it (objects merged,
-    /// arrays and scalars replaced): fields others added (annotations, labels, server defaults) survive.
-    /// </summary>
-    public static JsonObject Merge(JsonObject live, JsonObject desired)
-    {
-        var result = (JsonObject)live.DeepClone();
-        MergeInto(result, desired);
-        return result;
-    }
-
-    private static void MergeInto(JsonObject target, JsonObject source)
-    {
-        foreach (var (key, value) in source)
-        {
-            if (value is null)
-            {
-                continue;
-            }
-
-            if (value is JsonObject sourceChild && target[key] is JsonObject targetChild)
-            {
-                MergeInto(targetChild, sourceChild);
-            }
-            else
-            {
-                target[key] = value.DeepClone();
-            }
-        }
-    }
-
     private static bool ScalarEquals(JsonValue desired, JsonValue live)
     {
         var d = desired.GetValueKind();

@@ -23,6 +23,7 @@ public sealed record ListResult(IReadOnlyList<JsonObject> Items, string Resource
 public sealed class KubeApi
 {
     private static readonly MediaTypeHeaderValue JsonMedia = new("application/json");
+    private static readonly MediaTypeHeaderValue ApplyPatchMedia = new("application/apply-patch+yaml");
     private readonly Kubernetes _client;
 
     public KubeApi(Kubernetes client)
@@ -135,12 +136,21 @@ public sealed class KubeApi
     public Task<JsonObject?> GetAsync(ResourceKind kind, string ns, string name, CancellationToken ct) =>
         SendAsync(HttpMethod.Get, kind.Path(ns, name), null, ct);
 
-    public async Task<JsonObject> CreateAsync(ResourceKind kind, string? ns, JsonObject obj, CancellationToken ct) =>
-        await SendAsync(HttpMethod.Post, kind.Path(ns), obj, ct) ?? obj;
+    public async Task<JsonObject> CreateAsync(ResourceKind kind, string? ns, JsonObject obj, CancellationToken ct, string? fieldManager = null) =>
+        await SendAsync(HttpMethod.Post, kind.Path(ns) + (fieldManager is null ? "" : "?fieldManager=" + Uri.EscapeDataString(fieldManager)), obj, ct) ?? obj;
 
     /// <summary>PUT with the object's resourceVersion: a concurrent change gives 409, never a lost update.</summary>
     public async Task<JsonObject> ReplaceAsync(ResourceKind kind, string ns, string name, JsonObject obj, CancellationToken ct) =>
         await SendAsync(HttpMethod.Put, kind.Path(ns, name), obj, ct) ?? obj;
+
+    /// <summary>
+    /// Server-side apply: PATCH with <c>application/apply-patch+yaml</c> (a JSON body is valid YAML), as field manager
+    /// <paramref name="fieldManager"/>, with <c>force=true</c> (the operator is the authority for the fields it applies,
+    /// as controllers are). Creates the object when it does not exist; a field we applied before and leave out now is
+    /// removed unless another manager owns it.
+    /// </summary>
+    public async Task<JsonObject> ApplyAsync(ResourceKind kind, string ns, string name, JsonObject obj, string fieldManager, CancellationToken ct) =>
+        await SendAsync(HttpMethod.Patch, kind.Path(ns, name) + "?fieldManager=" + Uri.EscapeDataString(fieldManager) + "&force=true", obj, ct, ApplyPatchMedia) ?? obj;
 
     public async Task<JsonObject> ReplaceStatusAsync(ResourceKind kind, string ns, string name, JsonObject obj, CancellationToken ct) =>
         await SendAsync(HttpMethod.Put, kind.Path(ns, name, "status"), obj, ct) ?? obj;
@@ -157,9 +167,9 @@ public sealed class KubeApi
         }
     }
 
-    private async Task<JsonObject?> SendAsync(HttpMethod method, string path, JsonObject? body, CancellationToken ct)
+    private async Task<JsonObject?> SendAsync(HttpMethod method, string path, JsonObject? body, CancellationToken ct, MediaTypeHeaderValue? contentType = null)
     {
-        using var request = await NewRequestAsync(method, path, body, ct);
+        using var request = await NewRequestAsync(method, path, body, ct, contentType);
         using var response = await _client.HttpClient.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
         if (!response.IsSuccessStatusCode)
         {
@@ -170,7 +180,7 @@ public sealed class KubeApi
         return text.Length == 0 ? null : JsonNode.Parse(text) as JsonObject;
     }
 
-    private async Task<HttpRequestMessage> NewRequestAsync(HttpMethod method, string path, JsonObject? body, CancellationToken ct)
+    private async Task<HttpRequestMessage> NewRequestAsync(HttpMethod method, string path, JsonObject? body, CancellationToken ct, MediaTypeHeaderValue? contentType = null)
     {
         var baseUri = _client.BaseUri.ToString().TrimEnd('/');
         var request = new HttpRequestMessage(method, new Uri(baseUri + "/" + path));
@@ -178,7 +188,7 @@ public sealed class KubeApi
         if (body is not null)
         {
             request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8);
-            request.Content.Headers.ContentType = JsonMedia;
+            request.Content.Headers.ContentType = contentType ?? JsonMedia;
         }
 
         if (_client.Credentials is { } credentials)

@@ -25,16 +25,23 @@ public sealed record ApplyResult(ResourceKind Kind, string Name, ApplyOutcome Ou
 }
 
 /// <summary>
-/// Makes one child match what we want, reading the live object from the cache:
-/// missing from the cache → a targeted read: absent → create; present without our controller ownerReference →
-/// <see cref="ApplyOutcome.Foreign"/>, never adopted; every field we set already has our value and we wrote
-/// this very wish → nothing (no request at all); otherwise our fields are merged over the live object and
-/// written back with PUT and its resourceVersion (a concurrent writer gives 409 and the key is requeued).
+/// Makes one child match what we want with server-side apply (field manager <see cref="FieldManager"/>), reading the
+/// live object from the cache:
+/// - missing from the cache → one targeted read: absent → apply (which creates it); present without our controller
+///   ownerReference → <see cref="ApplyOutcome.Foreign"/>, never adopted (apply would take it over);
+/// - we applied this very object before and every field of it still has our value → nothing, no request at all;
+///   the comparison is with what WE applied, so fields other managers own (an admin's annotation, an HPA's
+///   replicas) never cause a write, and a field we stop applying changes our wish, so the apply removes it;
+/// - otherwise apply, with force: the operator is the authority for the fields it sets (drift is repaired).
+/// Generated Secrets are created once with their values (POST, as an Update of the same manager, so a later
+/// apply of their metadata alone never removes the data) and only their metadata is applied afterwards.
 /// A refusal of the API server (4xx other than 409 and 429) is returned, not thrown, so the other children are
 /// still applied and the status names it.
 /// </summary>
 public sealed class ChildApplier
 {
+    public const string FieldManager = "shop-operator";
+
     private readonly KubeApi _api;
     private readonly ClusterCache _cache;
     private readonly WriteMemo _memo;
@@ -62,7 +69,10 @@ public sealed class ChildApplier
                 live = await TryGetAsync(kind, ns, name, ct);
                 if (live is null)
                 {
-                    await _api.CreateAsync(kind, ns, desired, ct);
+                    var created = kind == ResourceKind.Secret
+                        ? await _api.CreateAsync(kind, ns, desired, ct, FieldManager)
+                        : await _api.ApplyAsync(kind, ns, name, desired, FieldManager, ct);
+                    _memo.Record(kind, ns, name, "", kind == ResourceKind.Secret ? SecretMetadataOnly(desired) : desired, created);
                     return new ApplyResult(kind, name, ApplyOutcome.Created);
                 }
             }
@@ -73,16 +83,17 @@ public sealed class ChildApplier
             }
 
             var wanted = kind == ResourceKind.Secret ? SecretMetadataOnly(desired) : desired;
-            if (JsonCompare.IsSubset(wanted, live) || _memo.AlreadyWritten(kind, ns, name, "", wanted, live))
+            if (_memo.SameWish(kind, ns, name, "", wanted)
+                && (JsonCompare.IsSubset(wanted, live) || _memo.AlreadyWritten(kind, ns, name, "", wanted, live)))
             {
                 return new ApplyResult(kind, name, ApplyOutcome.Unchanged);
             }
 
-            var merged = JsonCompare.Merge(live, wanted);
-            merged["metadata"]!.AsObject().Remove("managedFields");
-            var stored = await _api.ReplaceAsync(kind, ns, name, merged, ct);
+            var stored = await _api.ApplyAsync(kind, ns, name, wanted, FieldManager, ct);
             _memo.Record(kind, ns, name, "", wanted, stored);
-            return new ApplyResult(kind, name, ApplyOutcome.Updated);
+            return Informer.ResourceVersionOf(stored) == Informer.ResourceVersionOf(live)
+                ? new ApplyResult(kind, name, ApplyOutcome.Unchanged)
+                : new ApplyResult(kind, name, ApplyOutcome.Updated);
         }
         catch (KubeApiException e) when (IsRefusal(e))
         {
@@ -151,6 +162,7 @@ public sealed class ChildApplier
             }
         }
 
-        return new JsonObject { ["metadata"] = metadata };
+        // An apply names its type: apiVersion and kind are required in the body.
+        return new JsonObject { ["apiVersion"] = desired["apiVersion"]?.DeepClone(), ["kind"] = desired["kind"]?.DeepClone(), ["metadata"] = metadata };
     }
 }

@@ -13,6 +13,10 @@ public sealed class ClusterAdminTests(EmulatorFixture fixture, ITestOutputHelper
         ClusterAdminScenarios.ForeignChildIsReportedAndNotAdoptedAsync(fixture.Cluster.Config, Ns("squat"), output, TimeSpan.FromSeconds(20));
 
     [Fact]
+    public Task Fields_the_operator_stops_applying_disappear_and_an_admins_annotation_stays() =>
+        ClusterAdminScenarios.RemovedFieldsDisappearAsync(fixture.Cluster.Config, Ns("removed"), output, TimeSpan.FromSeconds(20));
+
+    [Fact]
     public async Task A_missing_connection_Secret_is_named_and_its_late_arrival_heals_the_shop_within_seconds()
     {
         var elapsed = await ClusterAdminScenarios.LateSecretHealsTheShopAsync(fixture.Cluster.Config, Ns("late"), output, TimeSpan.FromSeconds(20));

@@ -127,7 +127,9 @@ public sealed class OperatorScenarioTests(EmulatorFixture fixture, ITestOutputHe
         });
         await kube.UpdateAsync(ResourceKind.Service, ns, "demo-web", s =>
         {
-            s["spec"]!["ports"]![0]!["port"] = 8081;
+            // A field inside our port (list-map key port+protocol): a force apply takes it back. (Changing the port
+            // itself would make a new list item the editor owns, which server-side apply rightly leaves alone.)
+            s["spec"]!["ports"]![0]!["targetPort"] = 9999;
             s["metadata"]!["annotations"] ??= new JsonObject();
             s["metadata"]!["annotations"]!["other-tool.example.com/note"] = "keep me";
         });
@@ -159,7 +161,7 @@ public sealed class OperatorScenarioTests(EmulatorFixture fixture, ITestOutputHe
                 [
                     .. api!["spec"]!["replicas"]!.GetValue<int>() == 2 ? Array.Empty<string>() : ["deployment replicas"],
                     .. TestKube.ContainerImage(api) == TestKube.DigestA ? Array.Empty<string>() : ["deployment image"],
-                    .. web!["spec"]!["ports"]![0]!["port"]!.GetValue<int>() == 80 ? Array.Empty<string>() : ["service port"],
+                    .. web!["spec"]!["ports"]![0]!["targetPort"]!.ToJsonString() == "\"http\"" ? Array.Empty<string>() : ["service targetPort"],
                     .. ing!["metadata"]!["labels"]?["app.kubernetes.io/instance"] is not null ? Array.Empty<string>() : ["ingress label"],
                     .. np!["spec"]!["policyTypes"]!.AsArray().Count == 2 ? Array.Empty<string>() : ["networkpolicy policyTypes"],
                     .. sa!["automountServiceAccountToken"]!.GetValue<bool>() == false ? Array.Empty<string>() : ["serviceaccount automount"],
@@ -271,8 +273,9 @@ public sealed class OperatorScenarioTests(EmulatorFixture fixture, ITestOutputHe
     {
         var (kube, op, ns) = await StartAsync("faults");
         await using var _ = op;
-        Cluster.FailNext("create", "deployments", 500, 3);
-        Cluster.FailNext("create", "services", 429, 2);
+        // Children are written with server-side apply: a PATCH, which creates them too.
+        Cluster.FailNext("patch", "deployments", 500, 3);
+        Cluster.FailNext("patch", "services", 429, 2);
         Cluster.FailNext("update", "shopinstances/status", 409, 2);
         await kube.CreateAsync(TestKube.Shop(ns, "demo"));
 

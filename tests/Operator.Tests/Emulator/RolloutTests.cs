@@ -148,6 +148,7 @@ public sealed class RolloutTests(EmulatorFixture fixture, ITestOutputHelper outp
         await SetImageAsync(kube, ns, TestKube.DigestB);
 
         var shop = await WaitForHistoryAsync(kube, ns, TestKube.DigestB, "Succeeded", TimeSpan.FromSeconds(20));
+        output.WriteLine(History(shop).ToJsonString());
         Assert.Contains(History(shop).OfType<JsonObject>(), h => h["image"]?.GetValue<string>() == TestKube.DigestC && h["outcome"]?.GetValue<string>() == "Superseded");
         Assert.Equal(TestKube.DigestB, shop["status"]!["servingImage"]!.GetValue<string>());
         Assert.Equal((TestKube.DigestB, TestKube.DigestB), await ImagesAsync(kube, ns));

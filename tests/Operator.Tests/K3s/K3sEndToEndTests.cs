@@ -145,6 +145,12 @@ public sealed class K3sEndToEndTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task Fields_the_operator_stops_applying_disappear()
+    {
+        await ClusterAdminScenarios.RemovedFieldsDisappearAsync(RequireCluster(), "e2e-removed", output, TimeSpan.FromSeconds(120));
+    }
+
+    [SkippableFact]
     public async Task A_late_connection_Secret_heals_the_shop()
     {
         await ClusterAdminScenarios.LateSecretHealsTheShopAsync(RequireCluster(), "e2e-late", output, TimeSpan.FromSeconds(120));

@@ -102,6 +102,66 @@ public static class ClusterAdminScenarios
         return elapsed;
     }
 
+    /// <summary>
+    /// Fields the operator stops applying disappear (server-side apply, field manager shop-operator): on a shop like
+    /// demo-full, removing spec.tls, setting ingress.rateLimitPerSecond to 0 and removing database.egress leaves the
+    /// Ingress without its TLS block and both annotations and the api NetworkPolicy without its ipBlock, while an
+    /// annotation an admin added to the Ingress stays.
+    /// </summary>
+    public static async Task RemovedFieldsDisappearAsync(KubernetesClientConfiguration config, string ns, ITestOutputHelper output, TimeSpan timeout)
+    {
+        var (kube, op) = await StartAsync(config, ns, output);
+        await using var _ = op;
+        var full = TestKube.Shop(ns, "full", replicas: 0);
+        full["spec"]!["tls"] = new JsonObject { ["secretName"] = "full-tls", ["clusterIssuer"] = "letsencrypt-staging" };
+        full["spec"]!["ingress"] = new JsonObject { ["className"] = "nginx", ["rateLimitPerSecond"] = 20 };
+        await kube.CreateAsync(full);
+        await kube.WaitForConditionAsync(ns, "full", "Ready", "True", timeout);
+
+        var ingress = await kube.GetAsync(ResourceKind.Ingress, ns, "full");
+        Assert.NotNull(ingress!["spec"]!["tls"]);
+        Assert.Equal(2, ingress["metadata"]!["annotations"]!.AsObject().Count);
+        Assert.Contains("ipBlock", (await kube.GetAsync(ResourceKind.NetworkPolicy, ns, "full-api"))!.ToJsonString(), StringComparison.Ordinal);
+        await kube.UpdateAsync(ResourceKind.Ingress, ns, "full", i => i["metadata"]!["annotations"]!["team.example.com/note"] = "added by an admin");
+
+        await kube.UpdateAsync(ResourceKind.ShopInstance, ns, "full", s =>
+        {
+            s["spec"]!.AsObject().Remove("tls");
+            s["spec"]!["ingress"]!["rateLimitPerSecond"] = 0;
+            s["spec"]!["database"]!.AsObject().Remove("egress");
+        });
+
+        var pending = new List<string>();
+        try
+        {
+            await Poll.UntilAsync(
+                async () =>
+                {
+                    var ing = await kube.GetAsync(ResourceKind.Ingress, ns, "full");
+                    var policy = await kube.GetAsync(ResourceKind.NetworkPolicy, ns, "full-api");
+                    var annotations = ing!["metadata"]!["annotations"] as JsonObject;
+                    pending =
+                    [
+                        .. ing["spec"]!["tls"] is null ? Array.Empty<string>() : ["Ingress spec.tls"],
+                        .. annotations?.Any(a => a.Key.StartsWith("nginx.ingress.kubernetes.io/", StringComparison.Ordinal)) == true ? ["Ingress rate-limit annotation"] : Array.Empty<string>(),
+                        .. annotations?.ContainsKey("cert-manager.io/cluster-issuer") == true ? ["Ingress cluster-issuer annotation"] : Array.Empty<string>(),
+                        .. policy!.ToJsonString().Contains("ipBlock", StringComparison.Ordinal) ? ["NetworkPolicy ipBlock"] : Array.Empty<string>(),
+                    ];
+                    return pending.Count == 0 ? ing : null;
+                },
+                timeout,
+                "removed fields gone");
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException(e.Message + ": still there: " + string.Join(", ", pending), e);
+        }
+
+        var after = await kube.GetAsync(ResourceKind.Ingress, ns, "full");
+        Assert.Equal("added by an admin", after!["metadata"]!["annotations"]!["team.example.com/note"]!.GetValue<string>());
+        await kube.WaitForConditionAsync(ns, "full", "Ready", "True", timeout);
+    }
+
     private static JsonObject ForeignDeployment(string ns, string name) => new()
     {
         ["apiVersion"] = "apps/v1",
