@@ -155,4 +155,11 @@ public sealed class K3sEndToEndTests(ITestOutputHelper output) : IAsyncLifetime
     {
         await ClusterAdminScenarios.LateSecretHealsTheShopAsync(RequireCluster(), "e2e-late", output, TimeSpan.FromSeconds(120));
     }
+
+    [SkippableFact]
+    public async Task Diagnose_names_a_connection_Secret_without_its_key()
+    {
+        // The healthy walk needs pods that run; the test digests exist in no registry, so only the broken case runs here.
+        await DiagnoseScenarios.MissingSecretKeyIsNamedAsync(RequireCluster(), "e2e-diag-key", output, TimeSpan.FromSeconds(120));
+    }
 }
