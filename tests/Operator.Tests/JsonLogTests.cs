@@ -34,6 +34,21 @@ public sealed class JsonLogTests(EmulatorFixture fixture)
         Assert.Equal("Information", (string?)created["LogLevel"]);
         Assert.Equal("Deployment", (string?)created["Kind"]);
         Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", (string?)created["Timestamp"]);
+
+        // The rollout lifecycle is logged with its Event's reason (issue 13).
+        await kube.WaitForConditionAsync(ns, "demo", "Ready", "True", TimeSpan.FromSeconds(90));
+        var shop = (await kube.GetAsync(ShopOperator.Kube.ResourceKind.ShopInstance, ns, "demo"))!;
+        shop["spec"]!["image"] = TestKube.DigestB;
+        await kube.Api.ReplaceAsync(ShopOperator.Kube.ResourceKind.ShopInstance, ns, "demo", shop, CancellationToken.None);
+        var started = await Poll.UntilAsync(
+            () => Task.FromResult(op.Stdout.Select(Parse).FirstOrDefault(l => ((string?)l?["Message"])?.StartsWith("RolloutStarted: ", StringComparison.Ordinal) == true)),
+            TimeSpan.FromSeconds(60),
+            "the RolloutStarted line",
+            TimeSpan.FromMilliseconds(100));
+        Assert.Equal(ns, (string?)started["namespace"]);
+        Assert.Equal("demo", (string?)started["name"]);
+        Assert.Equal("Information", (string?)started["LogLevel"]);
+
         Assert.All(op.Stdout, line => Assert.NotNull(Parse(line)));
         Assert.DoesNotContain(op.Stdout.Select(Parse), l => (string?)l!["LogLevel"] is "Debug" or "Trace");
     }

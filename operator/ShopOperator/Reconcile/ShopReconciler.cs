@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ShopOperator.Database;
+using ShopOperator.Hosting;
 using ShopOperator.Kube;
 using ShopOperator.Model;
 using ShopOperator.Runtime;
@@ -247,6 +248,18 @@ public sealed class ShopReconciler : IReconciler
     {
         foreach (var e in events)
         {
+            if (e.Reason.StartsWith("Rollout", StringComparison.Ordinal))
+            {
+                if (e.Type == "Warning")
+                {
+                    _logger.RolloutProblem(e.Reason, e.Message);
+                }
+                else
+                {
+                    _logger.RolloutTransition(e.Reason, e.Message);
+                }
+            }
+
             await (e.Type == "Warning" ? _events.WarningAsync(pass.Object, e.Reason, e.Message, ct) : _events.NormalAsync(pass.Object, e.Reason, e.Message, ct));
         }
     }
