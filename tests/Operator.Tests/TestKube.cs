@@ -55,6 +55,31 @@ public sealed class TestKube(Kubernetes client)
         {
             // Already there.
         }
+
+        await CreateConnectionSecretAsync(ns);
+    }
+
+    /// <summary>
+    /// The connection Secret <see cref="Shop"/> references (spec.database.connectionSecretRef): without it the api
+    /// tier's pods wait with CreateContainerConfigError and never become available, on a cluster as on the emulator.
+    /// </summary>
+    public async Task CreateConnectionSecretAsync(string ns)
+    {
+        var body = new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Secret",
+            ["metadata"] = new JsonObject { ["name"] = "shop-db" },
+            ["stringData"] = new JsonObject { ["connectionString"] = "Host=db;Database=shop;Username=shop" },
+        };
+        try
+        {
+            await Api.CreateAsync(ResourceKind.Secret, ns, body, CancellationToken.None);
+        }
+        catch (KubeApiException e) when (e.IsConflict)
+        {
+            // Already there.
+        }
     }
 
     /// <summary>A namespace for shops of <see cref="Shop"/>: with the connection Secret they reference (shop-db, key connectionString).</summary>

@@ -52,11 +52,9 @@ internal sealed partial class ApiStore
         obj["metadata"]?["ownerReferences"] is JsonArray refs
         && refs.Any(r => r?["uid"]?.GetValue<string>() == ownerUid && r?["controller"]?.GetValue<bool>() == true);
 
-    private List<(string Key, JsonObject Obj)> InNamespace(ResourceType type, string ns)
-    {
-        var prefix = $"{type.Collection}|{ns}|";
-        return _objects.Where(p => p.Key.StartsWith(prefix, StringComparison.Ordinal)).OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => (p.Key, p.Value)).ToList();
-    }
+    /// <summary>The objects of <paramref name="type"/> in <paramref name="ns"/> (null: cluster-scoped), in key order.</summary>
+    private List<(string Key, JsonObject Obj)> InNamespace(ResourceType type, string? ns) =>
+        [.. (_keysByNamespace.GetValueOrDefault($"{type.Collection}|{ns}|") ?? []).Where(_objects.ContainsKey).Select(k => (k, _objects[k]))];
 
     /// <summary>
     /// Brings the ReplicaSets and Pods of <paramref name="deployment"/> in line with <paramref name="pods"/>: the
@@ -74,7 +72,7 @@ internal sealed partial class ApiStore
         }
 
         var rsType = BuiltInType("apps", "replicasets");
-        var owned = InNamespace(rsType, ns).Where(p => IsControlledBy(p.Obj, Meta(deployment, "uid"))).ToList();
+        var owned = ControlledBy(deployment);
         var revision = owned.Select(p => long.TryParse(p.Obj["metadata"]?["annotations"]?[RevisionAnnotation]?.GetValue<string>(), CultureInfo.InvariantCulture, out var r) ? r : 0).DefaultIfEmpty(0).Max();
         var wanted = new Dictionary<string, (string Template, int Total, int Ready)>(StringComparer.Ordinal)
         {
@@ -162,7 +160,7 @@ internal sealed partial class ApiStore
         var verdicts = EvaluateTemplate(template, ns, faults);
 
         // Ready pods first, then by age: scaling down removes the not-ready and the youngest ones first.
-        var existing = InNamespace(podType, ns).Where(p => IsControlledBy(p.Obj, Meta(rs, "uid")) && p.Obj["metadata"]?["deletionTimestamp"] is null)
+        var existing = ControlledBy(rs).Where(p => p.Obj["metadata"]?["deletionTimestamp"] is null)
             .OrderByDescending(p => PodStatus.IsReady(p.Obj)).ThenBy(p => p.Obj["metadata"]?["creationTimestamp"]?.GetValue<string>(), StringComparer.Ordinal).ThenBy(p => p.Key, StringComparer.Ordinal)
             .ToList();
         foreach (var (podKey, pod) in existing.Skip(total))
@@ -184,7 +182,7 @@ internal sealed partial class ApiStore
             }
         }
 
-        var readyNow = InNamespace(podType, ns).Count(p => IsControlledBy(p.Obj, Meta(rs, "uid")) && PodStatus.IsReady(p.Obj));
+        var readyNow = ControlledBy(rs).Count(p => PodStatus.IsReady(p.Obj));
         var nextRs = (JsonObject)rs.DeepClone();
         nextRs["spec"]!["replicas"] = total;
         nextRs["metadata"]!["annotations"]!["deployment.kubernetes.io/desired-replicas"] = (deployment["spec"]?["replicas"]?.GetValue<int>() ?? 1).ToString(CultureInfo.InvariantCulture);

@@ -3,16 +3,62 @@ using System.Text.Json.Nodes;
 namespace KubeEmulator;
 
 /// <summary>
-/// What the controllers watch: a pod or Service change resyncs the namespace's EndpointSlices; a Secret or
+/// What the controllers watch: a pod or Service change updates the EndpointSlices concerned; a Secret or
 /// ConfigMap change (or a change of the image fault lists) re-runs the deployment controller for every
 /// Deployment of the namespace that is not complete, so a pod waiting on its inputs starts once they exist,
 /// without a new generation, as on a real cluster.
 /// </summary>
 internal sealed partial class ApiStore
 {
+    /// <summary>The keys of each collection in each namespace ("collection|namespace|"), so a controller reads one namespace without scanning the store.</summary>
+    private readonly Dictionary<string, SortedSet<string>> _keysByNamespace = new(StringComparer.Ordinal);
+
+    /// <summary>The keys of the objects each controller (by uid) owns: a ReplicaSet's pods, a Deployment's ReplicaSets.</summary>
+    private readonly Dictionary<string, SortedSet<string>> _keysByController = new(StringComparer.Ordinal);
+
+    private static string? ControllerUid(JsonObject obj) =>
+        (obj["metadata"]?["ownerReferences"] as JsonArray)?.OfType<JsonObject>().FirstOrDefault(r => r["controller"]?.GetValue<bool>() == true)?["uid"]?.GetValue<string>();
+
+    /// <summary>The objects <paramref name="owner"/> controls, in key order.</summary>
+    private List<(string Key, JsonObject Obj)> ControlledBy(JsonObject owner) =>
+        [.. (_keysByController.GetValueOrDefault(Meta(owner, "uid") ?? "") ?? []).Where(_objects.ContainsKey).Select(k => (k, _objects[k])).Where(p => IsControlledBy(p.Item2, Meta(owner, "uid")))];
+
     /// <summary>Called under the lock after every stored or removed object.</summary>
     private void AfterChange(ResourceType type, JsonObject obj)
     {
+        var prefix = $"{type.Collection}|{Meta(obj, "namespace")}|";
+        var key = prefix + Meta(obj, "name");
+        if (_objects.ContainsKey(key))
+        {
+            if (!_keysByNamespace.TryGetValue(prefix, out var keys))
+            {
+                _keysByNamespace[prefix] = keys = new SortedSet<string>(StringComparer.Ordinal);
+            }
+
+            keys.Add(key);
+        }
+        else
+        {
+            _keysByNamespace.GetValueOrDefault(prefix)?.Remove(key);
+        }
+
+        if (ControllerUid(obj) is { } owner)
+        {
+            if (!_keysByController.TryGetValue(owner, out var owned))
+            {
+                _keysByController[owner] = owned = new SortedSet<string>(StringComparer.Ordinal);
+            }
+
+            if (_objects.ContainsKey(key))
+            {
+                owned.Add(key);
+            }
+            else
+            {
+                owned.Remove(key);
+            }
+        }
+
         if (type.IsCustom || Meta(obj, "namespace") is not { } ns)
         {
             return;
@@ -23,7 +69,14 @@ internal sealed partial class ApiStore
             case ("", "pods") or ("", "services"):
                 if (_objects.GetValueOrDefault(Key(_types[0], null, ns))?["metadata"]?["deletionTimestamp"] is null)
                 {
-                    SyncEndpointSlices(ns);
+                    if (type.Plural == "pods")
+                    {
+                        PodChanged(ns, key, obj);
+                    }
+                    else
+                    {
+                        ServiceChanged(ns, key, obj);
+                    }
                 }
 
                 break;
@@ -37,8 +90,8 @@ internal sealed partial class ApiStore
     private void ReevaluateDeployments(string? ns)
     {
         var type = BuiltInType("apps", "deployments");
-        var prefix = ns is null ? $"{type.Collection}|" : $"{type.Collection}|{ns}|";
-        foreach (var (key, deployment) in _objects.Where(p => p.Key.StartsWith(prefix, StringComparison.Ordinal)).ToList())
+        var namespaces = ns is null ? _objects.Values.Where(o => o["kind"]?.GetValue<string>() == "Namespace").Select(o => Meta(o, "name")!).ToList() : [ns];
+        foreach (var (key, deployment) in namespaces.SelectMany(n => InNamespace(type, n)))
         {
             var desired = deployment["spec"]?["replicas"]?.GetValue<int>() ?? 1;
             if (_deploymentRuns.ContainsKey(key) || !_deploymentPods.TryGetValue(key, out var pods) || DeploymentController.IsComplete(pods, desired)

@@ -29,9 +29,7 @@ internal sealed partial class ApiStore
 
     private IEnumerable<JsonObject> RbacObjects(string plural, string? ns)
     {
-        var type = BuiltInType("rbac.authorization.k8s.io", plural);
-        var prefix = $"{type.Collection}|{ns}|";
-        return _objects.Where(p => p.Key.StartsWith(prefix, StringComparison.Ordinal)).Select(p => p.Value).ToList();
+        return InNamespace(BuiltInType("rbac.authorization.k8s.io", plural), ns).Select(p => p.Obj);
     }
 
     /// <summary>Null when <paramref name="user"/> may do <paramref name="verb"/> on <paramref name="route"/> (or RBAC is off); else the 403 Status.</summary>
