@@ -33,7 +33,7 @@ public static partial class OrderEndpoints
             return error;
         }
 
-        var errors = OrderValidation.Validate(body!, out var cardDigits);
+        var errors = CheckoutRules.Validate(body!, out var cardDigits);
         if (errors.Count > 0)
         {
             metrics.CheckoutFailures.WithLabels("invalid").Inc();
@@ -48,7 +48,7 @@ public static partial class OrderEndpoints
         }
 
         // Simulated payment, before any stock moves. The number itself is dropped here: only last4 is kept.
-        if (cardDigits.EndsWith(OrderValidation.DeclinedSuffix, StringComparison.Ordinal))
+        if (cardDigits.EndsWith(CheckoutRules.DeclinedSuffix, StringComparison.Ordinal))
         {
             metrics.CheckoutFailures.WithLabels("payment_declined").Inc();
             return Problems.Create(

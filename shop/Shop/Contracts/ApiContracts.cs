@@ -22,6 +22,10 @@ public static class ApiConventions
     public const int MaxCartLines = 50;
     public const int MaxPageSize = 48;
     public const int MaxPage = 1000;
+
+    /// <summary>The shape of a cart id the api issues: exactly 32 hex digits (a Guid in "N" format).</summary>
+    public static bool IsCartId(string? value) =>
+        value is { Length: 32 } && value.All(char.IsAsciiHexDigit);
 }
 
 public sealed record CategoryDto(string Slug, string Name, int ProductCount);

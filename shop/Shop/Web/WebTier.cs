@@ -19,7 +19,8 @@ public static class WebTier
         // Relative api paths must resolve under the base, whatever its path.
         apiBase = new Uri(apiBase.AbsoluteUri.TrimEnd('/') + "/");
 
-        builder.Services.AddRazorPages(o => o.RootDirectory = "/Web/Pages");
+        builder.Services.AddRazorPages(o => o.RootDirectory = "/Web/Pages")
+            .AddMvcOptions(o => o.Filters.Add(new ApiOutage()));
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddMemoryCache();
         builder.Services.AddHttpClient<ShopApiClient>(c =>

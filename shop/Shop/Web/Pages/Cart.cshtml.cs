@@ -46,7 +46,7 @@ public sealed class CartModel(ShopApiClient api) : PageModel
 
     private async Task LoadAsync(CancellationToken ct)
     {
-        if (!Request.Cookies.ContainsKey(CartCookie.Name))
+        if (CartCookie.Read(Request) is null)
         {
             return;
         }
