@@ -8,6 +8,8 @@ public static class CartEndpoints
 {
     public static void Map(RouteGroupBuilder api)
     {
+        ArgumentNullException.ThrowIfNull(api);
+        api = api.MapGroup(string.Empty).WithMetadata(Hosting.PrivateResponse.Instance);
         api.MapGet("/cart", async (HttpContext context, CartStore carts, CancellationToken ct) =>
             Results.Ok(await carts.GetAsync(CartSession.Read(context.Request), ct)));
 

@@ -8,6 +8,8 @@ public static partial class OrderEndpoints
 {
     public static void Map(RouteGroupBuilder api)
     {
+        ArgumentNullException.ThrowIfNull(api);
+        api = api.MapGroup(string.Empty).WithMetadata(PrivateResponse.Instance);
         api.MapPost("/orders", PlaceAsync);
         api.MapGet("/orders/{id}", async (string id, HttpContext context, OrderStore orders, CancellationToken ct) =>
         {

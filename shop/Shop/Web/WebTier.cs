@@ -43,6 +43,9 @@ public static class WebTier
             o.Cookie.Name = "shop_af";
             o.Cookie.SameSite = SameSiteMode.Strict;
             o.Cookie.HttpOnly = true;
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            // The app sends X-Frame-Options on every response itself (Hosting/SecurityHeaders): not twice.
+            o.SuppressXFrameOptionsHeader = true;
         });
 
         var dataProtection = builder.Services.AddDataProtection().SetApplicationName("shop-web");

@@ -5,6 +5,7 @@ using Shop.Contracts;
 namespace Shop.Web.Pages;
 
 /// <summary>The cart: change quantities and remove lines with plain forms (antiforgery-protected).</summary>
+[ResponseCache(NoStore = true, Location = ResponseCacheLocation.None)]
 public sealed class CartModel(ShopApiClient api) : PageModel
 {
     public CartDto? Cart { get; private set; }

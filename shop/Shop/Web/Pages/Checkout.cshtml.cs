@@ -9,6 +9,7 @@ namespace Shop.Web.Pages;
 /// Checkout form. The idempotency key is minted when the form is shown, so a double click or a browser
 /// resubmit replays the first order instead of placing a second one.
 /// </summary>
+[ResponseCache(NoStore = true, Location = ResponseCacheLocation.None)]
 public sealed class CheckoutModel(ShopApiClient api) : PageModel
 {
     [BindProperty]
