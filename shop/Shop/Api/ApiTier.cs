@@ -60,6 +60,8 @@ public static class ApiTier
         builder.Services.AddSingleton<CatalogStore>();
         builder.Services.AddSingleton<CartStore>();
         builder.Services.AddSingleton<OrderStore>();
+        builder.Services.AddSingleton<CartCleanup>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<CartCleanup>());
         builder.Services.AddSingleton<ApiReadiness>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ApiReadiness>());
         builder.Services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: ["ready"]);
