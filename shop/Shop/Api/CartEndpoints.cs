@@ -8,6 +8,8 @@ public static class CartEndpoints
 {
     public static void Map(RouteGroupBuilder api)
     {
+        ArgumentNullException.ThrowIfNull(api);
+        api = api.MapGroup(string.Empty).WithMetadata(Hosting.PrivateResponse.Instance);
         api.MapGet("/cart", async (HttpContext context, CartStore carts, CancellationToken ct) =>
             Results.Ok(await carts.GetAsync(CartSession.Read(context.Request), ct)));
 
@@ -29,8 +31,18 @@ public static class CartEndpoints
                 return Problems.NotFound($"No product with id {body.ProductId}.");
             }
 
-            var cartId = await EnsureCartAsync(context, carts, ct);
-            return await ChangeAsync(context, carts, cartId, body.ProductId, body.Quantity, replace: false, ct);
+            // Only an id the api issued is used; otherwise a fresh random cart, created (and its cookie set)
+            // only when the add succeeds.
+            var existing = CartSession.Read(context.Request);
+            var fresh = existing is not { } known || !await carts.ExistsAsync(known, ct);
+            var cartId = fresh ? CartSession.NewId() : existing!.Value;
+            var result = await ChangeAsync(context, carts, cartId, body.ProductId, body.Quantity, replace: false, create: fresh, ct);
+            if (fresh && result is IStatusCodeHttpResult { StatusCode: StatusCodes.Status200OK })
+            {
+                CartSession.Write(context, cartId);
+            }
+
+            return result;
         });
 
         api.MapPut("/cart/items/{productId}", async (string productId, HttpContext context, CartStore carts, CancellationToken ct) =>
@@ -52,7 +64,7 @@ public static class CartEndpoints
                 return Problems.NotFound("That product is not in your cart.");
             }
 
-            return await ChangeAsync(context, carts, cartId.Value, id, body.Quantity, replace: true, ct);
+            return await ChangeAsync(context, carts, cartId.Value, id, body.Quantity, replace: true, create: false, ct);
         });
 
         api.MapDelete("/cart/items/{productId}", async (string productId, HttpContext context, CartStore carts, CancellationToken ct) =>
@@ -72,9 +84,9 @@ public static class CartEndpoints
         });
     }
 
-    private static async Task<IResult> ChangeAsync(HttpContext context, CartStore carts, Guid cartId, long productId, int quantity, bool replace, CancellationToken ct)
+    private static async Task<IResult> ChangeAsync(HttpContext context, CartStore carts, Guid cartId, long productId, int quantity, bool replace, bool create, CancellationToken ct)
     {
-        var (change, available) = await carts.ChangeAsync(cartId, productId, quantity, replace, ct);
+        var (change, available) = await carts.ChangeAsync(cartId, productId, quantity, replace, create, ct);
         if (change == CartChange.OutOfStock)
         {
             context.RequestServices.GetRequiredService<Hosting.ShopMetrics>().StockOuts.Inc();
@@ -86,24 +98,10 @@ public static class CartEndpoints
             CartChange.UnknownProduct => Problems.NotFound($"No product with id {productId}."),
             CartChange.NotInCart => Problems.NotFound("That product is not in your cart."),
             CartChange.TooMany => Problems.Conflict($"At most {ApiConventions.MaxLineQuantity} of one product per order.", "quantity_limit"),
+            CartChange.CurrencyMismatch => Problems.Conflict("This product is priced in another currency than your cart. Check out or empty your cart first.", "currency_mismatch"),
             CartChange.TooManyLines => Problems.Conflict($"A cart holds at most {ApiConventions.MaxCartLines} different products.", "cart_full"),
             _ => Problems.Conflict(available == 0 ? "This product is sold out." : $"Only {available} left in stock.", "out_of_stock"),
         };
-    }
-
-    // Only an id the api issued is used; anything else gets a fresh random cart.
-    private static async Task<Guid> EnsureCartAsync(HttpContext context, CartStore carts, CancellationToken ct)
-    {
-        var existing = CartSession.Read(context.Request);
-        if (existing is { } id && await carts.ExistsAsync(id, ct))
-        {
-            return id;
-        }
-
-        var fresh = CartSession.NewId();
-        await carts.CreateAsync(fresh, ct);
-        CartSession.Write(context, fresh);
-        return fresh;
     }
 
     private static bool TryProductId(string text, out long id) =>

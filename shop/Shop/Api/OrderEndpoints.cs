@@ -8,6 +8,8 @@ public static partial class OrderEndpoints
 {
     public static void Map(RouteGroupBuilder api)
     {
+        ArgumentNullException.ThrowIfNull(api);
+        api = api.MapGroup(string.Empty).WithMetadata(PrivateResponse.Instance);
         api.MapPost("/orders", PlaceAsync);
         api.MapGet("/orders/{id}", async (string id, HttpContext context, OrderStore orders, CancellationToken ct) =>
         {
@@ -33,7 +35,7 @@ public static partial class OrderEndpoints
             return error;
         }
 
-        var errors = OrderValidation.Validate(body!, out var cardDigits);
+        var errors = CheckoutRules.Validate(body!, out var cardDigits);
         if (errors.Count > 0)
         {
             metrics.CheckoutFailures.WithLabels("invalid").Inc();
@@ -48,7 +50,7 @@ public static partial class OrderEndpoints
         }
 
         // Simulated payment, before any stock moves. The number itself is dropped here: only last4 is kept.
-        if (cardDigits.EndsWith(OrderValidation.DeclinedSuffix, StringComparison.Ordinal))
+        if (cardDigits.EndsWith(CheckoutRules.DeclinedSuffix, StringComparison.Ordinal))
         {
             metrics.CheckoutFailures.WithLabels("payment_declined").Inc();
             return Problems.Create(
