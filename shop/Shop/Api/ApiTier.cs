@@ -66,6 +66,7 @@ public static class ApiTier
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ApiReadiness>());
         builder.Services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: ["ready"]);
         builder.Services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
+        builder.Services.AddApiDocument();
         return builder;
     }
 
@@ -76,8 +77,10 @@ public static class ApiTier
         app.UseStatusCodePages();
         var api = app.MapGroup("/api");
         api.MapCatalogApi();
-        CartEndpoints.Map(api);
-        OrderEndpoints.Map(api);
+        api.MapCartApi();
+        api.MapOrdersApi();
+        // Generated from the route tables on request; needs no database.
+        app.MapOpenApi(ApiDocument.Path);
         // No fallback route: it would win over routing's 405 (a known path with another method), which
         // answers with Allow. Unknown paths and 405s get their problem+json body from UseStatusCodePages.
         return app;
