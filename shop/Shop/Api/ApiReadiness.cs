@@ -41,6 +41,9 @@ public sealed class ApiReadiness(Migrator migrator, CatalogStore catalog, TimePr
 /// <summary>api readiness: started (migrated and warm), database reachable now and schema current.</summary>
 public sealed class DatabaseReadyCheck(ApiReadiness readiness, NpgsqlDataSource dataSource) : IHealthCheck
 {
+    /// <summary>The probe's budget: a hung database (accepts, never answers) must not hang the probe.</summary>
+    public static readonly TimeSpan Budget = TimeSpan.FromSeconds(2);
+
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         if (!readiness.Started)
@@ -49,17 +52,26 @@ public sealed class DatabaseReadyCheck(ApiReadiness readiness, NpgsqlDataSource 
         }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(2));
+        timeout.CancelAfter(Budget);
+        var check = IsCurrentAsync(timeout.Token);
         try
         {
-            await using var conn = await dataSource.OpenConnectionAsync(timeout.Token);
-            return await Migrator.IsCurrentAsync(conn, timeout.Token)
+            // Npgsql's cancellation waits for the server (which may be the part that hangs): give up on the
+            // task, not only on the token, so the answer comes within the budget.
+            return await check.WaitAsync(Budget, cancellationToken)
                 ? HealthCheckResult.Healthy("database reachable and migrated")
                 : HealthCheckResult.Unhealthy("schema behind this version");
         }
         catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException)
         {
+            _ = check.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
             return HealthCheckResult.Unhealthy("database not reachable");
         }
+    }
+
+    private async Task<bool> IsCurrentAsync(CancellationToken ct)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        return await Migrator.IsCurrentAsync(conn, ct);
     }
 }

@@ -36,15 +36,37 @@ public static class ApiTier
         }
 
         connection.Multiplexing = false;
+
+        // Bounded waits when the database hangs (accepts connections, never answers): connect 5 s, commands 10 s,
+        // then the request gets a 503 instead of holding a connection for Npgsql's defaults (15 s, 30 s).
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = settings.DbConnection };
+        if (!given.ContainsKey("Timeout"))
+        {
+            connection.Timeout = 5;
+        }
+
+        if (!given.ContainsKey("Command Timeout") && !given.ContainsKey("CommandTimeout"))
+        {
+            connection.CommandTimeout = 10;
+        }
+
+        if (!given.ContainsKey("Keepalive"))
+        {
+            connection.KeepAlive = 10;
+        }
+
         builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connection.ConnectionString).Build());
         builder.Services.AddSingleton<Migrator>();
         builder.Services.AddSingleton<CatalogStore>();
         builder.Services.AddSingleton<CartStore>();
         builder.Services.AddSingleton<OrderStore>();
+        builder.Services.AddSingleton<CartCleanup>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<CartCleanup>());
         builder.Services.AddSingleton<ApiReadiness>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ApiReadiness>());
         builder.Services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: ["ready"]);
         builder.Services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
+        builder.Services.AddApiDocument();
         return builder;
     }
 
@@ -55,10 +77,12 @@ public static class ApiTier
         app.UseStatusCodePages();
         var api = app.MapGroup("/api");
         api.MapCatalogApi();
-        CartEndpoints.Map(api);
-        OrderEndpoints.Map(api);
-        // Unknown /api paths answer problem+json too, never the web tier's HTML.
-        api.MapFallback(() => Problems.NotFound("No such api endpoint."));
+        api.MapCartApi();
+        api.MapOrdersApi();
+        // Generated from the route tables on request; needs no database.
+        app.MapOpenApi(ApiDocument.Path);
+        // No fallback route: it would win over routing's 405 (a known path with another method), which
+        // answers with Allow. Unknown paths and 405s get their problem+json body from UseStatusCodePages.
         return app;
     }
 

@@ -1,80 +1,137 @@
 using System.Globalization;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Shop.Contracts;
 
 namespace Shop.Api;
 
-/// <summary>GET /api/cart, POST /api/cart/items, PUT and DELETE /api/cart/items/{productId}; all answer the cart.</summary>
+/// <summary>
+/// The cart api: one route table, named handlers with typed results (eShop's CatalogApi style). Every answer
+/// is the cart or a problem+json; bodies are read by <see cref="Problems.ReadJsonAsync{T}"/> so a non-JSON
+/// body is a 415, never a bound form.
+/// </summary>
 public static class CartEndpoints
 {
-    public static void Map(RouteGroupBuilder api)
+    public static RouteGroupBuilder MapCartApi(this RouteGroupBuilder api)
     {
-        api.MapGet("/cart", async (HttpContext context, CartStore carts, CancellationToken ct) =>
-            Results.Ok(await carts.GetAsync(CartSession.Read(context.Request), ct)));
-
-        api.MapPost("/cart/items", async (HttpContext context, CartStore carts, CancellationToken ct) =>
-        {
-            var (body, error) = await Problems.ReadJsonAsync<AddCartItemRequest>(context.Request, ct);
-            if (error is not null)
-            {
-                return error;
-            }
-
-            if (body!.Quantity is < 1 or > ApiConventions.MaxLineQuantity)
-            {
-                return Problems.BadRequest($"quantity must be from 1 to {ApiConventions.MaxLineQuantity}.");
-            }
-
-            if (body.ProductId <= 0)
-            {
-                return Problems.NotFound($"No product with id {body.ProductId}.");
-            }
-
-            var cartId = await EnsureCartAsync(context, carts, ct);
-            return await ChangeAsync(context, carts, cartId, body.ProductId, body.Quantity, replace: false, ct);
-        });
-
-        api.MapPut("/cart/items/{productId}", async (string productId, HttpContext context, CartStore carts, CancellationToken ct) =>
-        {
-            var (body, error) = await Problems.ReadJsonAsync<SetCartQuantityRequest>(context.Request, ct);
-            if (error is not null)
-            {
-                return error;
-            }
-
-            if (body!.Quantity is < 0 or > ApiConventions.MaxLineQuantity)
-            {
-                return Problems.BadRequest($"quantity must be from 0 to {ApiConventions.MaxLineQuantity} (0 removes the line).");
-            }
-
-            var cartId = CartSession.Read(context.Request);
-            if (!TryProductId(productId, out var id) || cartId is null || !await carts.ExistsAsync(cartId.Value, ct))
-            {
-                return Problems.NotFound("That product is not in your cart.");
-            }
-
-            return await ChangeAsync(context, carts, cartId.Value, id, body.Quantity, replace: true, ct);
-        });
-
-        api.MapDelete("/cart/items/{productId}", async (string productId, HttpContext context, CartStore carts, CancellationToken ct) =>
-        {
-            if (!TryProductId(productId, out var id))
-            {
-                return Problems.NotFound($"No product with id '{CatalogEndpoints.Truncate(productId)}'.");
-            }
-
-            var cartId = CartSession.Read(context.Request);
-            if (cartId is not null)
-            {
-                await carts.RemoveAsync(cartId.Value, id, ct);
-            }
-
-            return Results.Ok(await carts.GetAsync(cartId, ct));
-        });
+        ArgumentNullException.ThrowIfNull(api);
+        var cart = api.MapGroup("/cart").WithMetadata(Hosting.PrivateResponse.Instance).WithTags("Cart");
+        cart.MapGet("", GetCartAsync)
+            .WithName("GetCart")
+            .WithSummary("Get the cart named by the cart cookie (an empty cart without one)");
+        cart.MapPost("/items", AddItemAsync)
+            .WithName("AddCartItem")
+            .WithSummary("Add a quantity of a product; creates the cart and sets its cookie on the first add")
+            .Accepts<AddCartItemRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        cart.MapPut("/items/{productId}", SetItemQuantityAsync)
+            .WithName("SetCartItemQuantity")
+            .WithSummary("Set the quantity of a product in the cart (0 removes the line)")
+            .Accepts<SetCartQuantityRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        cart.MapDelete("/items/{productId}", RemoveItemAsync)
+            .WithName("RemoveCartItem")
+            .WithSummary("Remove a product from the cart")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        return api;
     }
 
-    private static async Task<IResult> ChangeAsync(HttpContext context, CartStore carts, Guid cartId, long productId, int quantity, bool replace, CancellationToken ct)
+    public static async Task<Ok<CartDto>> GetCartAsync(HttpContext context, CartStore carts, CancellationToken ct)
     {
-        var (change, available) = await carts.ChangeAsync(cartId, productId, quantity, replace, ct);
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(carts);
+        return TypedResults.Ok(await carts.GetAsync(CartSession.Read(context.Request), ct));
+    }
+
+    public static async Task<Results<Ok<CartDto>, ProblemHttpResult>> AddItemAsync(HttpContext context, CartStore carts, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(carts);
+        var (body, error) = await Problems.ReadJsonAsync<AddCartItemRequest>(context.Request, ct);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        if (body!.Quantity is < 1 or > ApiConventions.MaxLineQuantity)
+        {
+            return Problems.BadRequest($"quantity must be from 1 to {ApiConventions.MaxLineQuantity}.");
+        }
+
+        if (body.ProductId <= 0)
+        {
+            return Problems.NotFound($"No product with id {body.ProductId}.");
+        }
+
+        // Only an id the api issued is used; otherwise a fresh random cart, created (and its cookie set)
+        // only when the add succeeds.
+        var existing = CartSession.Read(context.Request);
+        var fresh = existing is not { } known || !await carts.ExistsAsync(known, ct);
+        var cartId = fresh ? CartSession.NewId() : existing!.Value;
+        var result = await ChangeAsync(context, carts, cartId, body.ProductId, body.Quantity, replace: false, create: fresh, ct);
+        if (fresh && result.Result is Ok<CartDto>)
+        {
+            CartSession.Write(context, cartId);
+        }
+
+        return result;
+    }
+
+    public static async Task<Results<Ok<CartDto>, ProblemHttpResult>> SetItemQuantityAsync(
+        string productId, HttpContext context, CartStore carts, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(productId);
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(carts);
+        var (body, error) = await Problems.ReadJsonAsync<SetCartQuantityRequest>(context.Request, ct);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        if (body!.Quantity is < 0 or > ApiConventions.MaxLineQuantity)
+        {
+            return Problems.BadRequest($"quantity must be from 0 to {ApiConventions.MaxLineQuantity} (0 removes the line).");
+        }
+
+        var cartId = CartSession.Read(context.Request);
+        if (!TryProductId(productId, out var id) || cartId is null || !await carts.ExistsAsync(cartId.Value, ct))
+        {
+            return Problems.NotFound("That product is not in your cart.");
+        }
+
+        return await ChangeAsync(context, carts, cartId.Value, id, body.Quantity, replace: true, create: false, ct);
+    }
+
+    public static async Task<Results<Ok<CartDto>, ProblemHttpResult>> RemoveItemAsync(
+        string productId, HttpContext context, CartStore carts, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(productId);
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(carts);
+        if (!TryProductId(productId, out var id))
+        {
+            return Problems.NotFound($"No product with id '{CatalogEndpoints.Truncate(productId)}'.");
+        }
+
+        var cartId = CartSession.Read(context.Request);
+        if (cartId is not null)
+        {
+            await carts.RemoveAsync(cartId.Value, id, ct);
+        }
+
+        return TypedResults.Ok(await carts.GetAsync(cartId, ct));
+    }
+
+    private static async Task<Results<Ok<CartDto>, ProblemHttpResult>> ChangeAsync(
+        HttpContext context, CartStore carts, Guid cartId, long productId, int quantity, bool replace, bool create, CancellationToken ct)
+    {
+        var (change, available) = await carts.ChangeAsync(cartId, productId, quantity, replace, create, ct);
         if (change == CartChange.OutOfStock)
         {
             context.RequestServices.GetRequiredService<Hosting.ShopMetrics>().StockOuts.Inc();
@@ -82,28 +139,14 @@ public static class CartEndpoints
 
         return change switch
         {
-            CartChange.Ok => Results.Ok(await carts.GetAsync(cartId, ct)),
+            CartChange.Ok => TypedResults.Ok(await carts.GetAsync(cartId, ct)),
             CartChange.UnknownProduct => Problems.NotFound($"No product with id {productId}."),
             CartChange.NotInCart => Problems.NotFound("That product is not in your cart."),
             CartChange.TooMany => Problems.Conflict($"At most {ApiConventions.MaxLineQuantity} of one product per order.", "quantity_limit"),
+            CartChange.CurrencyMismatch => Problems.Conflict("This product is priced in another currency than your cart. Check out or empty your cart first.", "currency_mismatch"),
             CartChange.TooManyLines => Problems.Conflict($"A cart holds at most {ApiConventions.MaxCartLines} different products.", "cart_full"),
             _ => Problems.Conflict(available == 0 ? "This product is sold out." : $"Only {available} left in stock.", "out_of_stock"),
         };
-    }
-
-    // Only an id the api issued is used; anything else gets a fresh random cart.
-    private static async Task<Guid> EnsureCartAsync(HttpContext context, CartStore carts, CancellationToken ct)
-    {
-        var existing = CartSession.Read(context.Request);
-        if (existing is { } id && await carts.ExistsAsync(id, ct))
-        {
-            return id;
-        }
-
-        var fresh = CartSession.NewId();
-        await carts.CreateAsync(fresh, ct);
-        CartSession.Write(context, fresh);
-        return fresh;
     }
 
     private static bool TryProductId(string text, out long id) =>

@@ -11,6 +11,7 @@ public enum CartChange
     TooMany,
     TooManyLines,
     OutOfStock,
+    CurrencyMismatch,
 }
 
 /// <summary>Carts live in PostgreSQL so they survive restarts and are shared by every api replica.</summary>
@@ -23,14 +24,6 @@ public sealed class CartStore(NpgsqlDataSource dataSource, TimeProvider time)
         await using var cmd = dataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM carts WHERE id = $1)");
         cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = cartId });
         return await cmd.ExecuteScalarAsync(ct) is true;
-    }
-
-    public async Task CreateAsync(Guid cartId, CancellationToken ct)
-    {
-        await using var cmd = dataSource.CreateCommand("INSERT INTO carts (id, created_at, updated_at) VALUES ($1, $2, $2) ON CONFLICT DO NOTHING");
-        cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = cartId });
-        cmd.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = time.GetUtcNow().UtcDateTime });
-        await cmd.ExecuteNonQueryAsync(ct);
     }
 
     public async Task<CartDto> GetAsync(Guid? cartId, CancellationToken ct)
@@ -58,40 +51,63 @@ public sealed class CartStore(NpgsqlDataSource dataSource, TimeProvider time)
         return new CartDto(lines, lines.Sum(l => l.Quantity), lines.Sum(l => l.LineTotalMinor), currency);
     }
 
-    /// <summary>Adds to a line (or sets it when <paramref name="replace"/>); 0 with replace removes it.</summary>
-    public async Task<(CartChange Change, int Available)> ChangeAsync(Guid cartId, long productId, int quantity, bool replace, CancellationToken ct)
+    /// <summary>
+    /// Adds to a line (or sets it when <paramref name="replace"/>); 0 with replace removes it. With
+    /// <paramref name="create"/> the cart row is inserted in the same transaction, so it exists only when the
+    /// change succeeds: an unknown product, a limit or a stock-out leaves no cart behind.
+    /// </summary>
+    public async Task<(CartChange Change, int Available)> ChangeAsync(Guid cartId, long productId, int quantity, bool replace, bool create, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
 
-        // Serialises changes to one cart, so the line limit holds under concurrent requests.
-        await using (var lockCart = new NpgsqlCommand("SELECT 1 FROM carts WHERE id = $1 FOR UPDATE", conn, tx))
-        {
-            lockCart.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = cartId });
-            await lockCart.ExecuteScalarAsync(ct);
-        }
-
         int stock;
-        await using (var product = new NpgsqlCommand("SELECT stock FROM products WHERE id = $1", conn, tx))
+        string currency;
+        await using (var product = new NpgsqlCommand("SELECT stock, currency FROM products WHERE id = $1", conn, tx))
         {
             product.Parameters.Add(new NpgsqlParameter<long> { TypedValue = productId });
-            if (await product.ExecuteScalarAsync(ct) is not int s)
+            await using var reader = await product.ExecuteReaderAsync(ct);
+            if (!await reader.ReadAsync(ct))
             {
                 return (CartChange.UnknownProduct, 0);
             }
 
-            stock = s;
+            stock = reader.GetInt32(0);
+            currency = reader.GetString(1);
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        if (create)
+        {
+            await using var insert = new NpgsqlCommand("INSERT INTO carts (id, created_at, updated_at) VALUES ($1, $2, $2) ON CONFLICT DO NOTHING", conn, tx);
+            insert.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = cartId });
+            insert.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = now });
+            await insert.ExecuteNonQueryAsync(ct);
+        }
+
+        // Serialises changes to one cart, so the line limit holds under concurrent requests; a write keeps
+        // the cart from expiring (see CartCleanup).
+        await using (var lockCart = new NpgsqlCommand("UPDATE carts SET updated_at = $2 WHERE id = $1", conn, tx))
+        {
+            lockCart.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = cartId });
+            lockCart.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = now });
+            if (await lockCart.ExecuteNonQueryAsync(ct) == 0)
+            {
+                return (CartChange.NotInCart, stock);
+            }
         }
 
         int? current = null;
         var lineCount = 0;
-        await using (var lines = new NpgsqlCommand("SELECT product_id, quantity FROM cart_items WHERE cart_id = $1", conn, tx))
+        string? otherCurrency = null;
+        await using (var lines = new NpgsqlCommand("SELECT i.product_id, i.quantity, p.currency FROM cart_items i JOIN products p ON p.id = i.product_id WHERE i.cart_id = $1", conn, tx))
         {
             lines.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = cartId });
             await using var reader = await lines.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
                 lineCount++;
+                otherCurrency ??= reader.GetString(2) is var c && c != currency ? c : null;
                 if (reader.GetInt64(0) == productId)
                 {
                     current = reader.GetInt32(1);
@@ -102,6 +118,12 @@ public sealed class CartStore(NpgsqlDataSource dataSource, TimeProvider time)
         if (replace && current is null)
         {
             return (CartChange.NotInCart, stock);
+        }
+
+        // One currency per cart: its total is a single amount.
+        if (current is null && otherCurrency is not null)
+        {
+            return (CartChange.CurrencyMismatch, stock);
         }
 
         var target = replace ? quantity : (long)(current ?? 0) + quantity;

@@ -1,26 +1,58 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Shop.Contracts;
 using Shop.Hosting;
 
 namespace Shop.Api;
 
-/// <summary>POST /api/orders (Idempotency-Key required) and GET /api/orders/{id} (only for the placing cart).</summary>
+/// <summary>
+/// The orders api: one route table, named handlers with typed results (eShop's CatalogApi style).
+/// POST needs an Idempotency-Key; an order is only shown to the cart that placed it.
+/// </summary>
 public static partial class OrderEndpoints
 {
-    public static void Map(RouteGroupBuilder api)
+    public static RouteGroupBuilder MapOrdersApi(this RouteGroupBuilder api)
     {
-        api.MapPost("/orders", PlaceAsync);
-        api.MapGet("/orders/{id}", async (string id, HttpContext context, OrderStore orders, CancellationToken ct) =>
-        {
-            var cartId = CartSession.Read(context.Request);
-            var order = cartId is not null && Guid.TryParse(id, out var orderId)
-                ? await orders.GetAsync(orderId, cartId.Value, ct)
-                : null;
-            return order is null ? Problems.NotFound("No such order for this cart.") : Results.Ok(order);
-        });
+        ArgumentNullException.ThrowIfNull(api);
+        var orders = api.MapGroup("/orders").WithMetadata(PrivateResponse.Instance).WithTags("Orders");
+        orders.MapPost("", PlaceOrderAsync)
+            .WithName("PlaceOrder")
+            .WithSummary("Place an order for the cart; replays the stored answer for a repeated Idempotency-Key")
+            .Accepts<OrderRequest>("application/json")
+            .Produces<OrderDto>(StatusCodes.Status201Created)
+            .Produces<OrderDto>(StatusCodes.Status200OK)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status402PaymentRequired)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        orders.MapGet("/{id}", GetOrderAsync)
+            .WithName("GetOrder")
+            .WithSummary("Get an order placed by this cart")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        return api;
     }
 
-    private static async Task<IResult> PlaceAsync(HttpContext context, OrderStore orders, ShopMetrics metrics, ILogger<OrderStore> logger, CancellationToken ct)
+    public static async Task<Results<Ok<OrderDto>, ProblemHttpResult>> GetOrderAsync(
+        string id, HttpContext context, OrderStore orders, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(orders);
+        var cartId = CartSession.Read(context.Request);
+        var order = cartId is not null && Guid.TryParse(id, out var orderId)
+            ? await orders.GetAsync(orderId, cartId.Value, ct)
+            : null;
+        return order is null ? Problems.NotFound("No such order for this cart.") : TypedResults.Ok(order);
+    }
+
+    /// <summary>What placing an order uses besides the request itself.</summary>
+    public sealed record PlaceOrderServices(OrderStore Orders, ShopMetrics Metrics, ILogger<OrderStore> Logger);
+
+    public static async Task<Results<ContentHttpResult, ProblemHttpResult>> PlaceOrderAsync(
+        HttpContext context, [AsParameters] PlaceOrderServices services, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(services);
+        var (orders, metrics, logger) = services;
         var key = context.Request.Headers[ApiConventions.IdempotencyKeyHeader].ToString();
         if (!OrderValidation.IsValidKey(key))
         {
@@ -33,7 +65,7 @@ public static partial class OrderEndpoints
             return error;
         }
 
-        var errors = OrderValidation.Validate(body!, out var cardDigits);
+        var errors = CheckoutRules.Validate(body!, out var cardDigits);
         if (errors.Count > 0)
         {
             metrics.CheckoutFailures.WithLabels("invalid").Inc();
@@ -48,7 +80,7 @@ public static partial class OrderEndpoints
         }
 
         // Simulated payment, before any stock moves. The number itself is dropped here: only last4 is kept.
-        if (cardDigits.EndsWith(OrderValidation.DeclinedSuffix, StringComparison.Ordinal))
+        if (cardDigits.EndsWith(CheckoutRules.DeclinedSuffix, StringComparison.Ordinal))
         {
             metrics.CheckoutFailures.WithLabels("payment_declined").Inc();
             return Problems.Create(
@@ -88,7 +120,7 @@ public static partial class OrderEndpoints
         }
     }
 
-    private static IResult Stored(HttpContext context, int status, string json, Guid orderId, bool replayed)
+    private static ContentHttpResult Stored(HttpContext context, int status, string json, Guid orderId, bool replayed)
     {
         context.Response.Headers.Location = $"/api/orders/{orderId}";
         if (replayed)
@@ -96,7 +128,7 @@ public static partial class OrderEndpoints
             context.Response.Headers["Idempotent-Replayed"] = "true";
         }
 
-        return Results.Text(json, "application/json; charset=utf-8", System.Text.Encoding.UTF8, status);
+        return TypedResults.Text(json, "application/json; charset=utf-8", System.Text.Encoding.UTF8, status);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "order {Number} placed: {LineCount} line(s), total {TotalMinor} minor units")]

@@ -1,21 +1,22 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Shop.Api;
 
 /// <summary>RFC 9457 problem+json answers with a detail a shopper (or the web tier) can show.</summary>
 public static class Problems
 {
-    public static IResult Create(int status, string detail, IDictionary<string, object?>? extensions = null) =>
-        Results.Problem(detail: detail, statusCode: status, extensions: extensions);
+    public static ProblemHttpResult Create(int status, string detail, IDictionary<string, object?>? extensions = null) =>
+        TypedResults.Problem(detail: detail, statusCode: status, extensions: extensions);
 
-    public static IResult BadRequest(string detail) => Create(StatusCodes.Status400BadRequest, detail);
+    public static ProblemHttpResult BadRequest(string detail) => Create(StatusCodes.Status400BadRequest, detail);
 
-    public static IResult NotFound(string detail) => Create(StatusCodes.Status404NotFound, detail);
+    public static ProblemHttpResult NotFound(string detail) => Create(StatusCodes.Status404NotFound, detail);
 
-    public static IResult Conflict(string detail, string reason) =>
+    public static ProblemHttpResult Conflict(string detail, string reason) =>
         Create(StatusCodes.Status409Conflict, detail, new Dictionary<string, object?> { ["reason"] = reason });
 
-    public static IResult Invalid(IReadOnlyDictionary<string, string> errors) =>
+    public static ProblemHttpResult Invalid(IReadOnlyDictionary<string, string> errors) =>
         Create(
             StatusCodes.Status400BadRequest,
             string.Join(" ", errors.Values),
@@ -25,7 +26,7 @@ public static class Problems
     /// Reads a JSON body or explains why not: 415 for any non-JSON content type (so a cross-site HTML form
     /// cannot post with the cart cookie), 400 for an empty, malformed or mistyped body.
     /// </summary>
-    public static async Task<(T? Value, IResult? Error)> ReadJsonAsync<T>(HttpRequest request, CancellationToken ct)
+    public static async Task<(T? Value, ProblemHttpResult? Error)> ReadJsonAsync<T>(HttpRequest request, CancellationToken ct)
         where T : class
     {
         ArgumentNullException.ThrowIfNull(request);

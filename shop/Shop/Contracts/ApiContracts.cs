@@ -23,6 +23,10 @@ public static class ApiConventions
     public const int MaxPageSize = 48;
     /// <summary>Numbered pages (offset) end here; the next and previous links (keyset cursors) go on without limit.</summary>
     public const int MaxPage = 100;
+
+    /// <summary>The shape of a cart id the api issues: exactly 32 hex digits (a Guid in "N" format).</summary>
+    public static bool IsCartId(string? value) =>
+        value is { Length: 32 } && value.All(char.IsAsciiHexDigit);
 }
 
 public sealed record CategoryDto(string Slug, string Name, int ProductCount);

@@ -7,6 +7,13 @@ public sealed class ShopConfigurationException(string message) : Exception(messa
 /// <summary>The environment variables of docs/architecture.md, parsed once and validated.</summary>
 public sealed record ShopSettings(IPAddress ListenAddress, int HttpPort, int MetricsPort, string? DbConnection, bool JsonLogs)
 {
+    /// <summary>
+    /// Proxies whose X-Forwarded-For/-Proto are believed: loopback always (the local nginx), plus
+    /// SHOP_TRUSTED_PROXIES (comma-separated addresses) and SHOP_TRUSTED_NETWORKS (comma-separated CIDRs, e.g.
+    /// the ingress controller's pod network).
+    /// </summary>
+    public IReadOnlyList<IPNetwork> TrustedNetworks { get; init; } = [new(IPAddress.Loopback, 8), new(IPAddress.IPv6Loopback, 128)];
+
     public static ShopSettings From(IConfiguration config)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -29,8 +36,26 @@ public sealed record ShopSettings(IPAddress ListenAddress, int HttpPort, int Met
             _ => throw new ShopConfigurationException($"SHOP_LOG_FORMAT '{format}' must be json or text"),
         };
         var db = config["SHOP_DB_CONNECTION"];
-        return new ShopSettings(address, httpPort, metricsPort, string.IsNullOrWhiteSpace(db) ? null : db, json);
+        var trusted = new List<IPNetwork> { new(IPAddress.Loopback, 8), new(IPAddress.IPv6Loopback, 128) };
+        foreach (var proxy in List(config["SHOP_TRUSTED_PROXIES"]))
+        {
+            trusted.Add(IPAddress.TryParse(proxy, out var ip)
+                ? new IPNetwork(ip, ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128)
+                : throw new ShopConfigurationException($"SHOP_TRUSTED_PROXIES: '{proxy}' is not an IP address"));
+        }
+
+        foreach (var network in List(config["SHOP_TRUSTED_NETWORKS"]))
+        {
+            trusted.Add(IPNetwork.TryParse(network, out var parsedNetwork)
+                ? parsedNetwork
+                : throw new ShopConfigurationException($"SHOP_TRUSTED_NETWORKS: '{network}' is not a CIDR network like 10.0.0.0/8"));
+        }
+
+        return new ShopSettings(address, httpPort, metricsPort, string.IsNullOrWhiteSpace(db) ? null : db, json) { TrustedNetworks = trusted };
     }
+
+    private static string[] List(string? text) =>
+        (text ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     private static int Port(IConfiguration config, string name, int fallback)
     {

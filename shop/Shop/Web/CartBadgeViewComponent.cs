@@ -7,7 +7,7 @@ public sealed class CartBadgeViewComponent(ShopApiClient api) : ViewComponent
 {
     public async Task<IViewComponentResult> InvokeAsync()
     {
-        if (!Request.Cookies.ContainsKey(CartCookie.Name))
+        if (CartCookie.Read(Request) is null)
         {
             return Content("0");
         }

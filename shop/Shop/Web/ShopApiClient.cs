@@ -119,15 +119,15 @@ public sealed class ShopApiClient(HttpClient http, IHttpContextAccessor accessor
         var context = accessor.HttpContext;
         if (context is not null)
         {
-            var cart = context.Request.Cookies[CartCookie.Name];
+            var cart = CartCookie.Read(context.Request);
             if (cart is not null)
             {
                 request.Headers.Add("Cookie", $"{CartCookie.Name}={cart}");
             }
 
-            if (context.Request.Headers.TryGetValue("X-Request-ID", out var requestId))
+            if (Hosting.RequestIds.Read(context.Request) is { } requestId)
             {
-                request.Headers.TryAddWithoutValidation("X-Request-ID", requestId.ToString());
+                request.Headers.TryAddWithoutValidation(Hosting.RequestIds.Header, requestId);
             }
         }
 
@@ -153,12 +153,22 @@ public sealed class ShopApiClient(HttpClient http, IHttpContextAccessor accessor
                     : ApiResult<T>.Success(value, response.StatusCode);
             }
 
+            if ((int)response.StatusCode >= 500 && context is not null)
+            {
+                ApiOutage.Record(context);
+            }
+
             return ApiResult<T>.Failure(response.StatusCode, await ProblemTextAsync(response, ct));
         }
         catch (Exception e) when (e is HttpRequestException or JsonException or NotSupportedException
             || (e is TaskCanceledException && !ct.IsCancellationRequested))
         {
             logger.LogWarning(e, "api call {Method} {Url} failed (trace {TraceId})", method, url, Activity.Current?.TraceId);
+            if (context is not null)
+            {
+                ApiOutage.Record(context);
+            }
+
             return ApiResult<T>.Failure(HttpStatusCode.ServiceUnavailable, "The shop is busy right now. Please try again in a moment.");
         }
     }

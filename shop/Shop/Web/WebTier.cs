@@ -19,7 +19,8 @@ public static class WebTier
         // Relative api paths must resolve under the base, whatever its path.
         apiBase = new Uri(apiBase.AbsoluteUri.TrimEnd('/') + "/");
 
-        builder.Services.AddRazorPages(o => o.RootDirectory = "/Web/Pages");
+        builder.Services.AddRazorPages(o => o.RootDirectory = "/Web/Pages")
+            .AddMvcOptions(o => o.Filters.Add(new ApiOutage()));
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddMemoryCache();
         builder.Services.AddHttpClient<ShopApiClient>(c =>
@@ -42,6 +43,9 @@ public static class WebTier
             o.Cookie.Name = "shop_af";
             o.Cookie.SameSite = SameSiteMode.Strict;
             o.Cookie.HttpOnly = true;
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            // The app sends X-Frame-Options on every response itself (Hosting/SecurityHeaders): not twice.
+            o.SuppressXFrameOptionsHeader = true;
         });
 
         var dataProtection = builder.Services.AddDataProtection().SetApplicationName("shop-web");

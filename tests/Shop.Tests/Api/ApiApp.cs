@@ -30,9 +30,12 @@ public sealed class ApiApp : IAsyncDisposable
 
     public Uri MetricsAddress { get; }
 
-    public static async Task<ApiApp> StartAsync(PostgresServer server, string prefix = "shopapi")
+    // connection: rewrites the database's connection string (a test routes it through a proxy).
+    public static async Task<ApiApp> StartAsync(PostgresServer server, string prefix = "shopapi", Func<string, string>? connection = null)
     {
-        var db = await server.CreateDatabaseAsync(prefix);
+        ArgumentNullException.ThrowIfNull(server);
+        var created = await server.CreateDatabaseAsync(prefix);
+        var db = connection is null ? created : connection(created);
         var httpPort = PostgresServer.FreeTcpPort();
         var metricsPort = PostgresServer.FreeTcpPort();
         while (metricsPort == httpPort)
@@ -50,7 +53,7 @@ public sealed class ApiApp : IAsyncDisposable
             ["Logging:LogLevel:Default"] = "Warning",
         });
         await app.StartAsync();
-        var api = new ApiApp(app, db, httpPort, metricsPort);
+        var api = new ApiApp(app, created, httpPort, metricsPort);
         await api.WaitForReadyAsync(true, TimeSpan.FromSeconds(60));
         return api;
     }

@@ -71,6 +71,11 @@ public sealed class BadInputTests(PostgresFixture fixture, SharedApi shared) : I
         { "POST", "api/orders", "application/json", Valid.Replace("\"4242424242424242\"", "4242424242424242", StringComparison.Ordinal), 400 },
         { "POST", "api/orders", "application/json", Valid.Replace("\"email\":\"a@example.com\",", "", StringComparison.Ordinal), 400 },
         { "POST", "api/orders", "application/json", Valid.Replace("\"a@example.com\"", "null", StringComparison.Ordinal), 400 },
+        // .NET's $ matches before a final newline: every pattern must end at \z, every field refuses control characters.
+        { "POST", "api/orders", "application/json", Valid.Replace("\"DE\"", "\"DE\\n\"", StringComparison.Ordinal), 400 },
+        { "POST", "api/orders", "application/json", Valid.Replace("\"12345\"", "\"12345\\n\"", StringComparison.Ordinal), 400 },
+        { "POST", "api/orders", "application/json", Valid.Replace("a@example.com", "a@example.com\\n", StringComparison.Ordinal), 400 },
+        { "POST", "api/orders", "application/json", Valid.Replace("4242424242424242", "4242424242424242\\u0085", StringComparison.Ordinal), 400 },
         { "POST", "api/orders", "application/json", Valid, 409 }, // valid, but this client has no cart
     };
 

@@ -34,6 +34,28 @@ public sealed class BrowserCheckoutTests(LocalStack stack, ITestOutputHelper out
         Assert.True(File.Exists(Path.Combine(screenshots, "confirmation.png")), "screenshot of the confirmation page");
     }
 
+    [SkippableFact]
+    public async Task Shopper_recovers_from_a_declined_card_and_from_a_changed_form()
+    {
+        Skip.IfNot(File.Exists(Chromium), $"{Chromium} is not installed (apt-get install chromium)");
+        var node = FindOnPath("node");
+        Skip.If(node is null, "node is not installed (apt-get install nodejs npm)");
+        stack.EnsureStarted();
+        await WaitForApiBudgetAsync();
+
+        var browserDir = Path.Combine(LocalStack.RepoRoot, "tests", "browser");
+        if (!Directory.Exists(Path.Combine(browserDir, "node_modules", "playwright-core")))
+        {
+            var (ciCode, ciOut) = await RunAsync(FindOnPath("npm") ?? "npm", ["ci", "--no-audit", "--no-fund"], browserDir, TimeSpan.FromMinutes(3));
+            Assert.True(ciCode == 0, $"npm ci failed:\n{ciOut}");
+        }
+
+        var screenshots = Path.Combine(AppContext.BaseDirectory, "TestResults", "browser");
+        var (code, text) = await RunAsync(node!, ["checkout-recovery.mjs", stack.BaseUrl.ToString(), screenshots], browserDir, TimeSpan.FromMinutes(2));
+        output.WriteLine(text);
+        Assert.True(code == 0, $"checkout-recovery.mjs exited with {code}:\n{text}\n--- stack output ---\n{stack.Output}");
+    }
+
     // The rate-limit test shares this stack: start only when /api answers without 429 again. The journey's
     // only browser call to /api (add to cart) comes seconds later, by when the bucket has refilled further.
     private async Task WaitForApiBudgetAsync()

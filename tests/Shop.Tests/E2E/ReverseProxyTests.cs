@@ -56,6 +56,23 @@ public sealed class ReverseProxyTests(LocalStack stack) : IDisposable
         Assert.Equal("nosniff", Header(response, "X-Content-Type-Options"));
         Assert.Equal("strict-origin-when-cross-origin", Header(response, "Referrer-Policy"));
         Assert.False(response.Headers.Contains("Server") && Header(response, "Server").Contains('/', StringComparison.Ordinal), "nginx version hidden");
+        // Sent by the app only: nginx no longer adds a second copy.
+        Assert.Single(response.Headers.GetValues("X-Frame-Options"));
+        Assert.Single(response.Headers.GetValues("Content-Security-Policy"));
+    }
+
+    [Fact]
+    public async Task Nginx_errors_are_problem_json_too()
+    {
+        stack.EnsureStarted();
+        await WaitUntilNotLimitedAsync();
+        using var tooLarge = await _http.PostAsync(
+            new Uri("/api/cart/items", UriKind.Relative),
+            new StringContent(new string('x', 100 * 1024), System.Text.Encoding.UTF8, "application/json"));
+        await AssertProblemAsync(tooLarge, HttpStatusCode.RequestEntityTooLarge);
+
+        using var tooLong = await _http.GetAsync(new Uri("/api/products?q=" + new string('x', 20 * 1024), UriKind.Relative));
+        await AssertProblemAsync(tooLong, HttpStatusCode.RequestUriTooLong);
     }
 
     [Fact]
@@ -80,20 +97,32 @@ public sealed class ReverseProxyTests(LocalStack stack) : IDisposable
             .Select(_ => _http.GetAsync(new Uri("/api/categories", UriKind.Relative)));
         var responses = await Task.WhenAll(requests);
         var statuses = responses.Select(r => (int)r.StatusCode).ToList();
+        var limited = responses.First(r => r.StatusCode == HttpStatusCode.TooManyRequests);
+        await AssertProblemAsync(limited, HttpStatusCode.TooManyRequests);
+        Assert.NotNull(limited.Headers.RetryAfter);
+        Assert.Contains(429, statuses);
+        Assert.Contains(200, statuses);
+        Assert.All(statuses, s => Assert.True(s is 200 or 429, $"unexpected status {s}"));
         foreach (var r in responses)
         {
             r.Dispose();
         }
-
-        Assert.Contains(429, statuses);
-        Assert.Contains(200, statuses);
-        Assert.All(statuses, s => Assert.True(s is 200 or 429, $"unexpected status {s}"));
 
         // The limit is on /api only: the storefront keeps serving while the api budget is spent.
         using var home = await _http.GetAsync(new Uri("/", UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, home.StatusCode);
 
         await WaitUntilNotLimitedAsync();
+    }
+
+    private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status)
+    {
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        using var problem = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal((int)status, problem.RootElement.GetProperty("status").GetInt32());
+        Assert.False(string.IsNullOrEmpty(problem.RootElement.GetProperty("requestId").GetString()));
+        Assert.Equal("nosniff", Header(response, "X-Content-Type-Options"));
     }
 
     private static string Header(HttpResponseMessage response, string name) =>

@@ -5,6 +5,7 @@ using Shop.Contracts;
 namespace Shop.Web.Pages;
 
 /// <summary>The cart: change quantities and remove lines with plain forms (antiforgery-protected).</summary>
+[ResponseCache(NoStore = true, Location = ResponseCacheLocation.None)]
 public sealed class CartModel(ShopApiClient api) : PageModel
 {
     public CartDto? Cart { get; private set; }
@@ -46,7 +47,7 @@ public sealed class CartModel(ShopApiClient api) : PageModel
 
     private async Task LoadAsync(CancellationToken ct)
     {
-        if (!Request.Cookies.ContainsKey(CartCookie.Name))
+        if (CartCookie.Read(Request) is null)
         {
             return;
         }

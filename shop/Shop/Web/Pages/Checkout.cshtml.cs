@@ -9,6 +9,7 @@ namespace Shop.Web.Pages;
 /// Checkout form. The idempotency key is minted when the form is shown, so a double click or a browser
 /// resubmit replays the first order instead of placing a second one.
 /// </summary>
+[ResponseCache(NoStore = true, Location = ResponseCacheLocation.None)]
 public sealed class CheckoutModel(ShopApiClient api) : PageModel
 {
     [BindProperty]
@@ -31,12 +32,12 @@ public sealed class CheckoutModel(ShopApiClient api) : PageModel
     {
         if (!Guid.TryParseExact(IdempotencyKey, "N", out _))
         {
-            IdempotencyKey = Guid.NewGuid().ToString("N");
+            NewIdempotencyKey();
         }
 
         if (!ModelState.IsValid)
         {
-            Form.CardNumber = string.Empty;
+            ClearCardNumber();
             await LoadCartAsync(ct);
             return Page();
         }
@@ -51,55 +52,57 @@ public sealed class CheckoutModel(ShopApiClient api) : PageModel
         if (order.Status is System.Net.HttpStatusCode.Conflict or System.Net.HttpStatusCode.UnprocessableEntity or System.Net.HttpStatusCode.PaymentRequired)
         {
             // The cart, the form or the card decided the outcome: a corrected submit is a new order attempt.
-            IdempotencyKey = Guid.NewGuid().ToString("N");
+            NewIdempotencyKey();
         }
 
-        Form.CardNumber = string.Empty;
+        ClearCardNumber();
         await LoadCartAsync(ct);
         return Page();
     }
 
+    // The hidden input renders the posted value from ModelState before the property (asp-for): drop the
+    // posted one, or the page would show the old key again and every resubmit would get the same 422.
+    // The card number is never echoed back into the form (the input also renders value="").
+    private void ClearCardNumber() => Form.CardNumber = string.Empty;
+
+    private void NewIdempotencyKey()
+    {
+        IdempotencyKey = Guid.NewGuid().ToString("N");
+        ModelState.Remove(nameof(IdempotencyKey));
+    }
+
     private async Task LoadCartAsync(CancellationToken ct)
     {
-        if (Request.Cookies.ContainsKey(CartCookie.Name))
+        if (CartCookie.Read(Request) is not null)
         {
             Cart = (await api.GetCartAsync(ct)).Value;
         }
     }
 }
 
-public sealed class CheckoutForm
+/// <summary>The form fields; checked with the api's own rules (<see cref="CheckoutRules"/>), so both agree.</summary>
+public sealed class CheckoutForm : IValidatableObject
 {
-    [Required(ErrorMessage = "Enter your email address.")]
-    [EmailAddress(ErrorMessage = "Enter a valid email address, like name@example.com.")]
-    [StringLength(254)]
-    public string Email { get; set; } = string.Empty;
+    public string? Email { get; set; }
 
-    [Required(ErrorMessage = "Enter your full name.")]
-    [StringLength(100, ErrorMessage = "Use at most 100 characters.")]
-    public string Name { get; set; } = string.Empty;
+    public string? Name { get; set; }
 
-    [Required(ErrorMessage = "Enter your street address.")]
-    [StringLength(200, ErrorMessage = "Use at most 200 characters.")]
-    public string Street { get; set; } = string.Empty;
+    public string? Street { get; set; }
 
-    [Required(ErrorMessage = "Enter your city.")]
-    [StringLength(100, ErrorMessage = "Use at most 100 characters.")]
-    public string City { get; set; } = string.Empty;
+    public string? City { get; set; }
 
-    [Required(ErrorMessage = "Enter your postal code.")]
-    [StringLength(20, ErrorMessage = "Use at most 20 characters.")]
-    public string PostalCode { get; set; } = string.Empty;
+    public string? PostalCode { get; set; }
 
-    [Required(ErrorMessage = "Enter your country code, like US or DE.")]
-    [RegularExpression("^[A-Za-z]{2}$", ErrorMessage = "Use a two-letter country code, like US or DE.")]
-    public string Country { get; set; } = string.Empty;
+    public string? Country { get; set; }
 
-    [Required(ErrorMessage = "Enter a card number.")]
-    [RegularExpression(@"^[0-9 ]{12,23}$", ErrorMessage = "Enter the card number as digits.")]
-    public string CardNumber { get; set; } = string.Empty;
+    public string? CardNumber { get; set; }
 
     public OrderRequest ToRequest() =>
-        new(Email.Trim(), Name.Trim(), Street.Trim(), City.Trim(), PostalCode.Trim(), Country.Trim().ToUpperInvariant(),
-            CardNumber.Replace(" ", string.Empty, StringComparison.Ordinal));
+        new(Trim(Email), Trim(Name), Trim(Street), Trim(City), Trim(PostalCode), Trim(Country).ToUpperInvariant(), Trim(CardNumber));
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) =>
+        CheckoutRules.Validate(ToRequest(), out _)
+            .Select(e => new ValidationResult(e.Value, [char.ToUpperInvariant(e.Key[0]) + e.Key[1..]]));
+
+    private static string Trim(string? value) => value?.Trim() ?? string.Empty;
 }

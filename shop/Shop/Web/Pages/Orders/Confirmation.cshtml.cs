@@ -5,6 +5,7 @@ using Shop.Contracts;
 namespace Shop.Web.Pages.Orders;
 
 /// <summary>Order confirmation; the api answers 404 to anyone but the cart that placed the order.</summary>
+[ResponseCache(NoStore = true, Location = ResponseCacheLocation.None)]
 public sealed class ConfirmationModel(ShopApiClient api) : PageModel
 {
     public OrderDto? Order { get; private set; }
