@@ -17,6 +17,7 @@ public sealed class OperatorInstallTests(KustomizeFixture fixture)
             .Concat(Triples("apps", ["deployments"], Crud))
             .Concat(Triples("", ["services", "serviceaccounts", "secrets"], Crud))
             .Concat(Triples("networking.k8s.io", ["ingresses", "networkpolicies"], Crud))
+            .Concat(Triples("gateway.networking.k8s.io", ["httproutes"], Crud))
             .Concat(Triples("policy", ["poddisruptionbudgets"], Crud))
             .Concat(Triples("", ["events"], ["create", "patch"]))
             .Concat(Triples("events.k8s.io", ["events"], ["create", "patch"])),
