@@ -66,6 +66,28 @@ public sealed class GatewayApiTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task The_emulator_applies_the_upstream_CEL_rules_so_a_route_breaking_one_is_refused()
+    {
+        var (cluster, kube, op, ns) = await StartAsync(installGatewayApi: true);
+        await using var _ = cluster;
+        await using var __ = op;
+        var shopJson = TestKube.Shop(ns, "direct");
+        shopJson["spec"]!["gateway"] = Gateway();
+        var route = ShopOperator.Model.Specs.HttpRoutes.Build(ShopOperator.Model.ShopInstance.FromJson(shopJson))!;
+        route["metadata"]!.AsObject().Remove("ownerReferences");
+
+        // HTTPPathMatch's rule (gateway-api v1.6.1 standard CRD): a PathPrefix value must be an absolute path.
+        var broken = (System.Text.Json.Nodes.JsonObject)route.DeepClone();
+        broken["spec"]!["rules"]![0]!["matches"]![0]!["path"]!["value"] = "api";
+        var refused = await Assert.ThrowsAsync<KubeApiException>(() => kube.Api.CreateAsync(ResourceKind.HttpRoute, ns, broken, CancellationToken.None));
+        Assert.Equal(System.Net.HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+        Assert.Contains("must be an absolute path", refused.Message);
+
+        // The route as the operator renders it passes the same schema and rules.
+        await kube.Api.CreateAsync(ResourceKind.HttpRoute, ns, route, CancellationToken.None);
+    }
+
+    [Fact]
     public async Task A_route_its_Gateway_did_not_accept_is_named_in_Ready()
     {
         var (cluster, kube, op, ns) = await StartAsync(installGatewayApi: true);
