@@ -37,7 +37,16 @@ public static class DesiredState
         }
 
         children.AddRange(NetworkPolicies.Build(shop, databasePorts));
-        children.Add(Ingresses.Build(shop));
+        // Exactly one exposure: the Ingress, or with spec.gateway the HTTPRoute.
+        if (Ingresses.Build(shop) is { } ingress)
+        {
+            children.Add(ingress);
+        }
+
+        if (HttpRoutes.Build(shop) is { } route)
+        {
+            children.Add(route);
+        }
         return children;
     }
 

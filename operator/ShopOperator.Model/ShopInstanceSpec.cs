@@ -4,9 +4,16 @@ using System.Text.Json.Serialization;
 namespace ShopOperator.Model;
 
 /// <summary>What a ShopInstance asks for. The CRD schema is generated from these types (<see cref="CrdGenerator"/>).</summary>
+[CelRule(ShopInstanceSpec.IngressOrGatewayRule, ShopInstanceSpec.IngressOrGatewayMessage)]
+[CelRule(ShopInstanceSpec.TlsWithGatewayRule, ShopInstanceSpec.TlsWithGatewayMessage)]
 [Doc("What the shop should be: the image digest both tiers run, where it is served, its database, and how it is rolled out.")]
 public sealed record ShopInstanceSpec
 {
+    public const string IngressOrGatewayRule = "!(has(self.ingress) && has(self.gateway))";
+    public const string IngressOrGatewayMessage = "set at most one of ingress and gateway: the shop is exposed either by an Ingress or by an HTTPRoute";
+    public const string TlsWithGatewayRule = "!(has(self.tls) && has(self.gateway))";
+    public const string TlsWithGatewayMessage = "tls cannot be set with gateway: with the Gateway API, TLS belongs to the Gateway's listener (certificateRefs of an HTTPS listener for this host); remove spec.tls";
+
     [Pattern(Patterns.DigestImage)]
     [MaxLength(ImageRule.MaxLength)]
     [CelRule(ImageRule.Rule, ImageRule.Message, MessageExpression = ImageRule.MessageExpression)]
@@ -15,14 +22,17 @@ public sealed record ShopInstanceSpec
 
     [Pattern(Patterns.DnsSubdomain)]
     [MaxLength(253)]
-    [Doc("DNS name the Ingress serves (DNS-1123 subdomain).")]
+    [Doc("DNS name the Ingress or HTTPRoute serves (DNS-1123 subdomain).")]
     public required string Host { get; init; }
 
     [Doc("TLS for the Ingress; absent means plain HTTP.")]
     public TlsSpec? Tls { get; init; }
 
-    [Doc("The Ingress in front of both tiers (/api to the api tier, / to the web tier).")]
+    [Doc("The Ingress in front of both tiers (/api to the api tier, / to the web tier); the default exposure when gateway is not set.")]
     public IngressSpec? Ingress { get; init; }
+
+    [Doc("Expose the shop through the Gateway API instead of an Ingress: an HTTPRoute (gateway.networking.k8s.io/v1) attached to these Gateways. Not with ingress or tls.")]
+    public GatewaySpec? Gateway { get; init; }
 
     [Doc("The storefront tier.")]
     public TierSpec? Web { get; init; }
@@ -69,6 +79,44 @@ public sealed record IngressSpec
     [Range(0, 100_000)]
     [Doc("Requests per second per client IP (ingress-nginx limit-rps); 0 = no limit.")]
     public int? RateLimitPerSecond { get; init; }
+}
+
+[CelRule(GatewaySpec.ParentRefsRule, GatewaySpec.ParentRefsMessage)]
+public sealed record GatewaySpec
+{
+    public const string ParentRefsRule = "size(self.parentRefs) > 0";
+    public const string ParentRefsMessage = "name at least one Gateway in parentRefs";
+
+    [MaxItems(32)]
+    [Doc("The Gateways (or their listeners) the HTTPRoute attaches to: the Gateway API's ParentReference (kind Gateway).")]
+    public required IReadOnlyList<ParentReference> ParentRefs { get; init; }
+
+    [PreserveUnknownFields]
+    [Doc("A Kubernetes label selector for the Gateway's data-plane pods, for the NetworkPolicy ingress peer (with the Gateway's namespace) when spec.network.ingressFrom is not set.")]
+    public JsonObject? PodSelector { get; init; }
+}
+
+[Doc("A Gateway the HTTPRoute attaches to (Gateway API ParentReference, kind Gateway).")]
+public sealed record ParentReference
+{
+    [Pattern(Patterns.DnsSubdomain)]
+    [MaxLength(253)]
+    [Doc("The Gateway's name.")]
+    public required string Name { get; init; }
+
+    [Pattern(Patterns.DnsLabel)]
+    [MaxLength(63)]
+    [Doc("The Gateway's namespace; default: the shop's. Its listener must allow routes from the shop's namespace (allowedRoutes).")]
+    public string? Namespace { get; init; }
+
+    [Pattern(Patterns.DnsSubdomain)]
+    [MaxLength(253)]
+    [Doc("The listener of the Gateway to attach to (its name); default: every listener that accepts the route.")]
+    public string? SectionName { get; init; }
+
+    [Range(1, 65535)]
+    [Doc("Attach only to the Gateway's listeners on this port.")]
+    public int? Port { get; init; }
 }
 
 public sealed record TierSpec
@@ -296,6 +344,8 @@ public static class Patterns
 {
     /// <summary>registry[:port]/repository@sha256:&lt;64 hex&gt;, lower case as registries and RE2 both accept.</summary>
     public const string DigestImage = "^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)+@sha256:[a-f0-9]{64}$";
+
+    public const string DnsLabel = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
 
     public const string DnsSubdomain = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
 

@@ -27,6 +27,7 @@ public static partial class ShopInstanceValidator
     {
         [Patterns.DnsSubdomain] = "is not a DNS-1123 subdomain (lower-case letters, digits, '-' and '.')",
         [Patterns.SecretKey] = "is not a valid Secret key (letters, digits, '-', '_' and '.')",
+        [Patterns.DnsLabel] = "is not a DNS-1123 label (lower-case letters, digits and '-')",
     };
 
     /// <summary>Every problem, in field order; empty when valid.</summary>
@@ -63,6 +64,32 @@ public static partial class ShopInstanceValidator
     /// <summary>The CRD's CEL rules and the rules no schema can state.</summary>
     private static void CheckRules(JsonObject spec, List<FieldError> errors)
     {
+        if (Present(spec, "gateway"))
+        {
+            if (Present(spec, "ingress"))
+            {
+                errors.Add(new("spec", ShopInstanceSpec.IngressOrGatewayMessage));
+            }
+
+            if (Present(spec, "tls"))
+            {
+                errors.Add(new("spec", ShopInstanceSpec.TlsWithGatewayMessage));
+            }
+
+            if (spec["gateway"] is JsonObject gateway)
+            {
+                if (gateway["parentRefs"] is JsonArray { Count: 0 })
+                {
+                    errors.Add(new("spec.gateway", GatewaySpec.ParentRefsMessage));
+                }
+
+                if (gateway["podSelector"] is JsonObject gatewayPods)
+                {
+                    CheckSelector(gatewayPods, "spec.gateway.podSelector", errors);
+                }
+            }
+        }
+
         if (spec["database"] is JsonObject database)
         {
             if (Present(database, "connectionSecretRef") == Present(database, "provision"))

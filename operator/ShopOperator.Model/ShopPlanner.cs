@@ -21,7 +21,8 @@ public sealed record SecretReference(string Name, IReadOnlyList<string> Keys, st
 /// What the reconciler knows besides the ShopInstance: its live Deployments, the database outcome, and what went
 /// wrong on this pass: children the API server refused, referenced Secrets or keys that are missing, and why the
 /// tiers' pods are waiting (e.g. "CreateContainerConfigError: secret \"shop-db\" not found"), read on failure;
-/// and the database's ports as the connection names them (NetworkPolicies.PortOf, the admin Secret's port).
+/// and the database's ports as the connection names them (NetworkPolicies.PortOf, the admin Secret's port);
+/// and the live HTTPRoute with spec.gateway, whose status.parents[].conditions say whether its Gateways took it.
 /// </summary>
 public sealed record PlanRequest(
     JsonObject Shop,
@@ -32,7 +33,8 @@ public sealed record PlanRequest(
     IReadOnlyList<ApplyFailure>? ApplyFailures = null,
     IReadOnlyList<MissingSecret>? MissingSecrets = null,
     IReadOnlyList<string>? PodProblems = null,
-    IReadOnlyList<int>? DatabasePorts = null);
+    IReadOnlyList<int>? DatabasePorts = null,
+    JsonObject? LiveRoute = null);
 
 /// <summary>
 /// Everything one reconcile should make true: the children, the status, the events.
@@ -54,6 +56,9 @@ public static class ReadyReasons
 
     /// <summary>DatabaseReady is False: the shop cannot serve, whatever the Deployments say.</summary>
     public const string DatabaseNotReady = "DatabaseNotReady";
+
+    /// <summary>The HTTPRoute's Accepted or ResolvedRefs condition is False for one of its Gateways: the shop is not reachable there.</summary>
+    public const string RouteNotAccepted = "RouteNotAccepted";
 
     /// <summary>DatabaseReady's reason when a referenced Secret or one of its keys is missing.</summary>
     public const string SecretMissing = "SecretMissing";
@@ -170,6 +175,13 @@ public static class ShopPlanner
                 .Set(ConditionSet.Reconciling, true, ReadyReasons.DatabaseNotReady, message);
             inProgress = true;
         }
+        else if (servingNow && spec.Gateway is not null && RouteProblems(request.LiveRoute) is { Count: > 0 } routeProblems)
+        {
+            var message = $"every tier is available, but HTTPRoute {shop.Name} is not served: " + string.Join("; ", routeProblems);
+            conditions.Set(ConditionSet.Ready, false, ReadyReasons.RouteNotAccepted, message)
+                .Set(ConditionSet.Stalled, false, ReadyReasons.RouteNotAccepted, "")
+                .Set(ConditionSet.Reconciling, false, ReadyReasons.RouteNotAccepted, "the Gateway's controller decides; its status change brings the next pass");
+        }
         else if (servingNow)
         {
             conditions.Set(ConditionSet.Ready, true, "Available", $"every tier runs {RolloutPlanner.Short(target)} and is available")
@@ -193,6 +205,37 @@ public static class ShopPlanner
         }
 
         return new Plan(false, false, children, status with { Conditions = conditions.ToList() }, planned, inProgress);
+    }
+
+    /// <summary>
+    /// The route's parents whose Accepted or ResolvedRefs condition is False (Gateway API RouteParentStatus), as
+    /// "parent gateway-system/shared-gateway (section https): Accepted=False (NotAllowedByListeners): message".
+    /// A route no Gateway has reported on yet has no problems here: implementations differ in how fast they write.
+    /// </summary>
+    public static IReadOnlyList<string> RouteProblems(JsonObject? route)
+    {
+        var problems = new List<string>();
+        if (JsonRead.Child(route?["status"], "parents") is not JsonArray parents)
+        {
+            return problems;
+        }
+
+        foreach (var parent in parents.OfType<JsonObject>())
+        {
+            var reference = parent["parentRef"];
+            var ns = JsonRead.Text(JsonRead.Child(reference, "namespace")) ?? JsonRead.Text(JsonRead.Child(route?["metadata"], "namespace"));
+            var section = JsonRead.Text(JsonRead.Child(reference, "sectionName")) is { } s ? $" (section {s})" : "";
+            foreach (var condition in (parent["conditions"] as JsonArray ?? []).OfType<JsonObject>())
+            {
+                var type = JsonRead.Text(condition["type"]);
+                if (type is "Accepted" or "ResolvedRefs" && JsonRead.Text(condition["status"]) == "False")
+                {
+                    problems.Add($"parent {ns}/{JsonRead.Text(JsonRead.Child(reference, "name"))}{section}: {type}=False ({JsonRead.Text(condition["reason"])}): {JsonRead.Text(condition["message"])}");
+                }
+            }
+        }
+
+        return problems;
     }
 
     /// <summary>

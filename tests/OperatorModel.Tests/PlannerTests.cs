@@ -154,6 +154,34 @@ public sealed class PlannerTests
         plan.Children.Any(c => c["kind"]!.GetValue<string>() == "Deployment" && c["metadata"]!["name"]!.GetValue<string>() == "demo-api");
 
     [Fact]
+    public void A_route_whose_Gateway_refused_it_makes_Ready_False_naming_the_parent_and_the_condition()
+    {
+        var shop = Specs.Valid().With("spec.gateway", new JsonObject { ["parentRefs"] = new JsonArray(new JsonObject { ["name"] = "gw" }) });
+        shop["status"] = ShopInstance.StatusToJson(new ShopInstanceStatus { ServingImage = Specs.DigestA, History = [] });
+        JsonObject Route(string status) => new()
+        {
+            ["metadata"] = new JsonObject { ["namespace"] = "shop" },
+            ["status"] = new JsonObject
+            {
+                ["parents"] = new JsonArray(new JsonObject
+                {
+                    ["parentRef"] = new JsonObject { ["name"] = "gw" },
+                    ["conditions"] = new JsonArray(
+                        new JsonObject { ["type"] = "Accepted", ["status"] = "True", ["reason"] = "Accepted", ["message"] = "" },
+                        new JsonObject { ["type"] = "ResolvedRefs", ["status"] = status, ["reason"] = "BackendNotFound", ["message"] = "service demo-api not found" }),
+                }),
+            },
+        };
+
+        var refused = ShopPlanner.Plan(new PlanRequest(shop, Deployment(Specs.DigestA), Deployment(Specs.DigestA), null, T0, LiveRoute: Route("False")));
+        var accepted = ShopPlanner.Plan(new PlanRequest(shop, Deployment(Specs.DigestA), Deployment(Specs.DigestA), null, T0, LiveRoute: Route("True")));
+
+        Assert.Equal((ConditionStatus.False, ReadyReasons.RouteNotAccepted), (Cond(refused, ConditionSet.Ready).Status, Cond(refused, ConditionSet.Ready).Reason));
+        Assert.Equal("every tier is available, but HTTPRoute demo is not served: parent shop/gw: ResolvedRefs=False (BackendNotFound): service demo-api not found", Cond(refused, ConditionSet.Ready).Message);
+        Assert.Equal(ConditionStatus.True, Cond(accepted, ConditionSet.Ready).Status);
+    }
+
+    [Fact]
     public void Ready_is_False_with_DatabaseNotReady_while_the_database_is_not_ready_even_when_both_tiers_serve()
     {
         var shop = Specs.Valid();

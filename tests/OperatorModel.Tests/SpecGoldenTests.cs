@@ -26,12 +26,13 @@ public sealed class SpecGoldenTests
         ["poddisruptionbudgets"] = shop => Tiers.All.Select(t => PodDisruptionBudgets.Build(shop, t)),
         ["networkpolicies"] = shop => NetworkPolicies.Build(shop),
         ["ingresses"] = shop => [Ingresses.Build(shop)],
+        ["httproutes"] = shop => [HttpRoutes.Build(shop)],
     };
 
     /// <summary>The samples, then the variants no sample shows.</summary>
     public static IReadOnlyList<ShopInstance> Shops()
     {
-        var samples = new[] { "shopinstance-minimal.yaml", "shopinstance-full.yaml", "provision/shopinstance-provisioned.yaml" }
+        var samples = new[] { "shopinstance-minimal.yaml", "shopinstance-full.yaml", "provision/shopinstance-provisioned.yaml", "shopinstance-gateway.yaml" }
             .Select(f => (JsonObject)JsonYaml.FromYaml(File.ReadAllText(Repo.Path("config/samples/" + f))).Single())
             .ToList();
         var selectorEgress = Specs.Valid("demo-selectors");
@@ -107,6 +108,33 @@ public sealed class SpecGoldenTests
     [InlineData("Port=notanumber", null)]
     public void The_port_of_a_connection_string(string connectionString, int? port) =>
         Assert.Equal(port, NetworkPolicies.PortOf(connectionString));
+
+    [Fact]
+    public void With_gateway_the_ingress_peer_is_the_Gateways_namespace_and_pods_unless_ingressFrom_is_set()
+    {
+        var gateway = new JsonObject
+        {
+            ["parentRefs"] = new JsonArray(new JsonObject { ["name"] = "gw", ["namespace"] = "gateway-system" }, new JsonObject { ["name"] = "local" }),
+            ["podSelector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["app"] = "proxy" } },
+        };
+        var shopJson = Specs.Valid().With("spec.gateway", gateway);
+        shopJson["spec"]!.AsObject().Remove("ingress");
+        shopJson["spec"]!.AsObject().Remove("tls");
+        var shop = ShopInstance.FromJson(shopJson);
+
+        var web = NetworkPolicies.Build(shop).Single(p => p["metadata"]!["name"]!.GetValue<string>() == "demo-web");
+
+        var from = web["spec"]!["ingress"]![0]!["from"]!.AsArray();
+        Assert.Equal(["gateway-system", shop.Namespace], from.Select(p => p!["namespaceSelector"]!["matchLabels"]!["kubernetes.io/metadata.name"]!.GetValue<string>()));
+        Assert.All(from, p => Assert.Equal("proxy", p!["podSelector"]!["matchLabels"]!["app"]!.GetValue<string>()));
+        Assert.DoesNotContain(DesiredState.Build(shop, "a", "b"), c => c["kind"]!.GetValue<string>() == "Ingress");
+        Assert.Single(DesiredState.Build(shop, "a", "b"), c => c["kind"]!.GetValue<string>() == "HTTPRoute");
+
+        // spec.network.ingressFrom, when set, is the peer list whatever exposes the shop.
+        var explicitPeers = ShopInstance.FromJson(shopJson.With("spec.network.ingressFrom", new JsonArray(new JsonObject { ["cidr"] = "10.0.0.0/8" })));
+        var explicitWeb = NetworkPolicies.Build(explicitPeers).Single(p => p["metadata"]!["name"]!.GetValue<string>() == "demo-web");
+        Assert.Equal("10.0.0.0/8", explicitWeb["spec"]!["ingress"]![0]!["from"]![0]!["ipBlock"]!["cidr"]!.GetValue<string>());
+    }
 
     [Fact]
     public void An_empty_peer_list_allows_nobody_instead_of_everybody()

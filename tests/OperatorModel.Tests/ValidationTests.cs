@@ -131,6 +131,16 @@ public sealed class ValidationTests
         new("dns port zero", s => s.With("spec.network.dns.ports", new JsonArray(0)), "spec.network.dns.ports[0]", "must be between 1 and 65535"),
         new("database port too large", s => s.With("spec.database.egress.ports", new JsonArray(70000)), "spec.database.egress.ports[0]", "must be between 1 and 65535"),
 
+        // spec.gateway (issue 17): an HTTPRoute instead of an Ingress; the CRD's CEL rules and their twins.
+        new("ingress and gateway", s => s.With("spec.ingress", new JsonObject { ["className"] = "nginx" }).With("spec.gateway", Gateway()), "spec", ShopInstanceSpec.IngressOrGatewayMessage),
+        new("tls with gateway", s => s.With("spec.tls", new JsonObject { ["secretName"] = "demo-tls" }).With("spec.gateway", Gateway()), "spec", ShopInstanceSpec.TlsWithGatewayMessage),
+        new("gateway without parents", s => s.With("spec.gateway", new JsonObject { ["parentRefs"] = new JsonArray() }), "spec.gateway", GatewaySpec.ParentRefsMessage),
+        new("gateway parent without name", s => s.With("spec.gateway", new JsonObject { ["parentRefs"] = new JsonArray(new JsonObject { ["namespace"] = "gw" }) }), "spec.gateway.parentRefs[0].name", "required"),
+        new("gateway namespace not a label", s => s.With("spec.gateway", new JsonObject { ["parentRefs"] = new JsonArray(new JsonObject { ["name"] = "gw", ["namespace"] = "gw.system" }) }),
+            "spec.gateway.parentRefs[0].namespace", "'gw.system' is not a DNS-1123 label (lower-case letters, digits and '-')"),
+        new("gateway port zero", s => s.With("spec.gateway", new JsonObject { ["parentRefs"] = new JsonArray(new JsonObject { ["name"] = "gw", ["port"] = 0 }) }),
+            "spec.gateway.parentRefs[0].port", "must be between 1 and 65535"),
+
         // apimachinery ValidateAnnotations.
         new("service account annotation key not qualified", s => s.With("spec.api.serviceAccount.annotations", new JsonObject { ["role arn"] = "x" }), "spec.api.serviceAccount.annotations",
             "Invalid value: \"role arn\": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"),
@@ -156,6 +166,8 @@ public sealed class ValidationTests
         new("name starting with a digit", s => s.With("metadata.name", "1shop"), "metadata.name",
             "'1shop' must be a DNS-1035 label of at most 59 characters (the shop's Services are named 1shop-web and 1shop-api)"),
     ];
+
+    private static JsonObject Gateway() => new() { ["parentRefs"] = new JsonArray(new JsonObject { ["name"] = "shared-gateway", ["namespace"] = "gateway-system" }) };
 
     public static TheoryData<string> CaseNames => new(Cases.Select(c => c.Name));
 

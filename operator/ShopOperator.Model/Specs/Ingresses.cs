@@ -6,9 +6,15 @@ namespace ShopOperator.Model.Specs;
 /// <summary>The shop's Ingress: /api to the api tier, / to the web tier, TLS and rate limit as the spec asks.</summary>
 public static class Ingresses
 {
-    public static JsonObject Build(ShopInstance shop)
+    /// <summary>The Ingress, or null when spec.gateway exposes the shop through an HTTPRoute instead (<see cref="HttpRoutes"/>).</summary>
+    public static JsonObject? Build(ShopInstance shop)
     {
         ArgumentNullException.ThrowIfNull(shop);
+        if (shop.Spec.Gateway is not null)
+        {
+            return null;
+        }
+
         var name = shop.Name;
         var spec = shop.Spec;
         var annotations = new JsonObject();

@@ -25,7 +25,7 @@ public static class NetworkPolicies
         var name = shop.Name;
         var spec = shop.Spec;
         var network = spec.Network;
-        var ingressPeers = network?.IngressFrom is { } from ? from.Select(Peer).ToList() : [NamespacePeer(DefaultIngressNamespace)];
+        var ingressPeers = network?.IngressFrom is { } from ? from.Select(Peer).ToList() : DefaultIngressPeers(shop);
         var monitoringPeers = network?.MonitoringFrom is { } scrapers ? scrapers.Select(Peer).ToList() : [NamespacePeer(DefaultMonitoringNamespace)];
         var dnsPeers = network?.Dns?.To is { } servers ? servers.Select(Peer).ToList() : [KubeDns()];
         var dnsPorts = network?.Dns?.Ports is { Count: > 0 } p ? p.Select(x => x.Value).ToList() : [DnsPort];
@@ -117,6 +117,30 @@ public static class NetworkPolicies
     private static JsonObject Pods(string name, string? tier) => new() { ["matchLabels"] = tier is null ? ChildMeta.ShopSelector(name) : ChildMeta.Selector(name, tier) };
 
     private static JsonObject Port(int port, string protocol = "TCP") => new() { ["protocol"] = protocol, ["port"] = port };
+
+    /// <summary>
+    /// Without spec.network.ingressFrom: the ingress-nginx namespace, or with spec.gateway the namespaces of its
+    /// Gateways (narrowed to spec.gateway.podSelector when given). An implementation whose proxies run elsewhere
+    /// (Envoy Gateway's default: envoy-gateway-system) needs spec.network.ingressFrom.
+    /// </summary>
+    private static List<JsonObject> DefaultIngressPeers(ShopInstance shop)
+    {
+        if (shop.Spec.Gateway is not { } gateway)
+        {
+            return [NamespacePeer(DefaultIngressNamespace)];
+        }
+
+        return [.. HttpRoutes.GatewayNamespaces(shop).Select(ns =>
+        {
+            var peer = NamespacePeer(ns);
+            if (gateway.PodSelector is { } pods)
+            {
+                peer["podSelector"] = pods.DeepClone();
+            }
+
+            return peer;
+        })];
+    }
 
     private static JsonObject KubeDns() => new()
     {

@@ -59,7 +59,15 @@ public static class OperatorHost
             sp.GetRequiredService<ILogger<LeaderElection>>()));
 
         // The host owns the cache and the queue; the controller registers on them what its definition declares.
-        services.AddSingleton(ShopController.Definition);
+        // Discovery decides whether HTTPRoutes are owned (and watched) before the cache is built from the definition.
+        // DI factories are synchronous: this one runs once, when the hosted service is created at start.
+        services.AddSingleton(sp =>
+        {
+            var gatewayApi = GatewayApi.DiscoverAsync(sp.GetRequiredService<KubeApi>(), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GatewayApi)).LogInformation("Gateway API: {Message}", gatewayApi.Message);
+            return gatewayApi;
+        });
+        services.AddSingleton(sp => ShopController.DefinitionFor(sp.GetRequiredService<GatewayApi>()));
         services.AddSingleton(sp => new ClusterCache(
             sp.GetRequiredService<KubeApi>(),
             sp.GetRequiredService<ControllerDefinition>(),

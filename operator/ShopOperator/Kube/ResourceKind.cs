@@ -13,7 +13,10 @@ public sealed record ResourceKind(string Group, string Version, string Plural, s
     public static readonly ResourceKind PodDisruptionBudget = new("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget");
     public static readonly ResourceKind Event = new("", "v1", "events", "Event");
 
-    /// <summary>The kinds the operator creates for a ShopInstance, in the order it creates them.</summary>
+    /// <summary>Owned only when the cluster serves the Gateway API (<see cref="Reconcile.GatewayApi"/>).</summary>
+    public static readonly ResourceKind HttpRoute = new("gateway.networking.k8s.io", "v1", "httproutes", "HTTPRoute");
+
+    /// <summary>The kinds the operator creates for a ShopInstance, in the order it creates them; <see cref="HttpRoute"/> too when the cluster serves it.</summary>
     public static IReadOnlyList<ResourceKind> Owned { get; } =
         [Secret, ServiceAccount, Service, Deployment, PodDisruptionBudget, NetworkPolicy, Ingress];
 
@@ -38,5 +41,5 @@ public sealed record ResourceKind(string Group, string Version, string Plural, s
     }
 
     public static ResourceKind? FromApiVersionKind(string? apiVersion, string? kind) =>
-        Owned.Append(ShopInstance).FirstOrDefault(k => k.ApiVersion == apiVersion && k.Kind == kind);
+        Owned.Append(HttpRoute).Append(ShopInstance).FirstOrDefault(k => k.ApiVersion == apiVersion && k.Kind == kind);
 }

@@ -16,12 +16,19 @@ public static class ShopController
     /// <summary>Index of ShopInstances by the Secrets they reference, as "namespace/name".</summary>
     public const string SecretIndex = "spec.database.secretRefs";
 
-    public static ControllerDefinition Definition { get; } = new(
-        OperatorMetrics.ControllerName,
-        ResourceKind.ShopInstance,
-        ResourceKind.Owned,
-        [new WatchDefinition(ResourceKind.Secret, LabelSelector: null, ShopsReferencing, WithoutForeignSecretValues)],
-        [new IndexDefinition(ResourceKind.ShopInstance, SecretIndex, ReferencedSecretKeys)]);
+    public static ControllerDefinition Definition { get; } = DefinitionFor(GatewayApi.NotServed);
+
+    /// <summary>The definition for a cluster that does or does not serve HTTPRoutes (owned only when it does).</summary>
+    public static ControllerDefinition DefinitionFor(GatewayApi gatewayApi)
+    {
+        ArgumentNullException.ThrowIfNull(gatewayApi);
+        return new(
+            OperatorMetrics.ControllerName,
+            ResourceKind.ShopInstance,
+            gatewayApi.Served ? [.. ResourceKind.Owned, ResourceKind.HttpRoute] : ResourceKind.Owned,
+            [new WatchDefinition(ResourceKind.Secret, LabelSelector: null, ShopsReferencing, WithoutForeignSecretValues)],
+            [new IndexDefinition(ResourceKind.ShopInstance, SecretIndex, ReferencedSecretKeys)]);
+    }
 
     /// <summary>spec.database.connectionSecretRef (name, key), read from the raw object so it works for any spec.</summary>
     public static (string Name, string Key)? ConnectionSecret(JsonObject shop)

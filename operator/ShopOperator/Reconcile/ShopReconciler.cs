@@ -27,7 +27,7 @@ public sealed class ShopReconciler : IReconciler
     private static readonly ResourceKind[] ApplyOrder =
     [
         ResourceKind.Secret, ResourceKind.ServiceAccount, ResourceKind.NetworkPolicy, ResourceKind.Service,
-        ResourceKind.Deployment, ResourceKind.PodDisruptionBudget, ResourceKind.Ingress,
+        ResourceKind.Deployment, ResourceKind.PodDisruptionBudget, ResourceKind.Ingress, ResourceKind.HttpRoute,
     ];
 
     private static readonly ResourceKind Pod = new("", "v1", "pods", "Pod");
@@ -39,6 +39,8 @@ public sealed class ShopReconciler : IReconciler
     private readonly TimeProvider _time;
     private readonly OperatorOptions _options;
     private readonly ILogger<ShopReconciler> _logger;
+    private readonly ControllerDefinition _definition;
+    private readonly GatewayApi _gatewayApi;
     private readonly ConcurrentDictionary<string, string> _provisioned = new(StringComparer.Ordinal);
     private readonly WriteMemo _memo = new();
 
@@ -49,8 +51,12 @@ public sealed class ShopReconciler : IReconciler
         EventRecorder events,
         TimeProvider time,
         OperatorOptions options,
-        ILogger<ShopReconciler> logger)
+        ILogger<ShopReconciler> logger,
+        ControllerDefinition definition,
+        GatewayApi gatewayApi)
     {
+        _definition = definition;
+        _gatewayApi = gatewayApi;
         _api = api;
         _cache = cache;
         _database = database;
@@ -106,15 +112,23 @@ public sealed class ShopReconciler : IReconciler
             _cache.Get(ResourceKind.Deployment, ns, name + "-web"),
             database.Condition,
             pass.Now,
-            MissingSecrets: database.Missing);
+            MissingSecrets: database.Missing,
+            LiveRoute: _gatewayApi.Served ? _cache.Get(ResourceKind.HttpRoute, ns, name) : null);
         var plan = ShopPlanner.Plan(request);
+        var unserved = UnservedChildren(plan);
+        if (unserved.Count > 0)
+        {
+            plan = plan with { Children = [.. plan.Children.Where(c => !unserved.Contains(c))] };
+        }
+
         var applied = await ApplyAsync(pass, plan, database, ct);
+        applied = [.. applied, .. unserved.Select(c => new ApplyResult(KindOf(c), NameOf(c), ApplyOutcome.Refused, _gatewayApi.Message))];
 
         // 7. prune: only once every wanted child is in place, so a refusal never costs a running object.
         if (applied.All(a => !a.Failed))
         {
             var applier = new ChildApplier(_api, _cache, _memo);
-            foreach (var kind in ResourceKind.Owned)
+            foreach (var kind in _definition.Owns)
             {
                 var wanted = plan.Children.Where(c => KindOf(c) == kind).Select(NameOf).ToHashSet(StringComparer.Ordinal);
                 await applier.PruneAsync(kind, ns, name, wanted, ct);
@@ -143,6 +157,10 @@ public sealed class ShopReconciler : IReconciler
 
         return Result(plan, applied, database);
     }
+
+    /// <summary>An HTTPRoute when the cluster does not serve the Gateway API: never sent, reported as refused (Ready names why).</summary>
+    private List<JsonObject> UnservedChildren(Plan plan) =>
+        [.. plan.Children.Where(c => KindOf(c) == ResourceKind.HttpRoute && !_definition.Owns.Contains(ResourceKind.HttpRoute))];
 
     private ReconcileResult Result(Plan plan, IReadOnlyList<ApplyResult> applied, DatabaseStep database)
     {

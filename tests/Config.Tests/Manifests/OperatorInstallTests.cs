@@ -18,6 +18,7 @@ public sealed class OperatorInstallTests(KustomizeFixture fixture)
             .Concat(Triples("apps", ["deployments"], Children))
             .Concat(Triples("", ["services", "serviceaccounts", "secrets"], Children))
             .Concat(Triples("networking.k8s.io", ["ingresses", "networkpolicies"], Children))
+            .Concat(Triples("gateway.networking.k8s.io", ["httproutes"], Children))
             .Concat(Triples("policy", ["poddisruptionbudgets"], Children))
             .Concat(Triples("", ["pods"], ["list"]))
             .Concat(Triples("", ["events"], ["create"])),

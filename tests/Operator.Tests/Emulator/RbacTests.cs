@@ -95,6 +95,9 @@ public sealed class RbacTests(EmulatorFixture fixture, ITestOutputHelper output)
             "apps|deployments|delete", "|services|delete", "|serviceaccounts|delete", "|secrets|delete",
             "networking.k8s.io|ingresses|delete", "networking.k8s.io|networkpolicies|delete",
             "shop.example.com|shopinstances/finalizers|update", "|secrets|patch",
+            // HTTPRoutes only where the Gateway API is installed (GatewayApiTests runs that emulator).
+            "gateway.networking.k8s.io|httproutes|get", "gateway.networking.k8s.io|httproutes|list", "gateway.networking.k8s.io|httproutes|watch",
+            "gateway.networking.k8s.io|httproutes|create", "gateway.networking.k8s.io|httproutes|patch", "gateway.networking.k8s.io|httproutes|delete",
         ];
         Assert.True(unused.Except(documented).Any() == false, "grants no request used: " + string.Join(", ", unused.Except(documented)));
     }

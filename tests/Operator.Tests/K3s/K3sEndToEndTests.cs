@@ -62,6 +62,35 @@ public sealed class K3sEndToEndTests(ITestOutputHelper output) : IAsyncLifetime
             },
             TimeSpan.FromSeconds(30),
             "CRD established");
+
+        // The upstream HTTPRoute CRD from test data (standard channel, tests/testdata/gateway-api): installed before
+        // any operator starts, so its discovery at start finds the Gateway API.
+        var httpRoutes = (System.Text.Json.Nodes.JsonObject)JsonYaml.FromYaml(await File.ReadAllTextAsync(GatewayApiTests.HttpRouteCrdPath)).Single();
+        await api.CreateAsync(crdKind, null, httpRoutes, CancellationToken.None);
+        await Poll.UntilAsync(
+            async () =>
+            {
+                var current = await api.GetAsync(crdKind, null!, "httproutes.gateway.networking.k8s.io", CancellationToken.None);
+                return current?["status"]?["acceptedNames"]?["kind"] is not null ? current : null;
+            },
+            TimeSpan.FromSeconds(30),
+            "HTTPRoute CRD established");
+    }
+
+    [SkippableFact]
+    public async Task A_gateway_shop_gets_an_HTTPRoute_the_API_server_accepts_instead_of_an_Ingress()
+    {
+        var config = RequireCluster();
+        var kube = new TestKube(new Kubernetes(config));
+        await kube.CreateShopNamespaceAsync("e2e-gateway");
+        await using var op = await OperatorInstance.StartAsync(config, OperatorInstance.TestOptions() with { WatchNamespaces = ["e2e-gateway"] }, new XunitOutput(output));
+        var shop = TestKube.Shop("e2e-gateway", "demo");
+        shop["spec"]!["gateway"] = new System.Text.Json.Nodes.JsonObject { ["parentRefs"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject { ["name"] = "shared-gateway" }) };
+        await kube.CreateAsync(shop);
+
+        var route = await Poll.UntilAsync(() => kube.TryGetAsync(ResourceKind.HttpRoute, "e2e-gateway", "demo"), TimeSpan.FromSeconds(60), "HTTPRoute demo");
+        Assert.Equal("ShopInstance", route["metadata"]!["ownerReferences"]![0]!["kind"]!.GetValue<string>());
+        Assert.Null(await kube.TryGetAsync(ResourceKind.Ingress, "e2e-gateway", "demo"));
     }
 
     [SkippableFact]
