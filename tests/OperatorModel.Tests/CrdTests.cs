@@ -200,7 +200,7 @@ public sealed class CrdTests
     {
         var rules = new List<string>();
         CollectCel(Schema, rules);
-        Assert.Equal([ImageRule.Message, EgressSpec.CidrOrSelectorsMessage, DatabaseSpec.ExactlyOneMessage, NetworkPeer.CidrOrSelectorsMessage, NetworkPeer.CidrOrSelectorsMessage, NetworkPeer.CidrOrSelectorsMessage], rules);
+        Assert.Equal([ImageRule.Message, EgressSpec.CidrOrSelectorsMessage, DatabaseSpec.ExactlyOneMessage, NetworkPeer.CidrOrSelectorsMessage, NetworkPeer.CidrOrSelectorsMessage, NetworkPeer.CidrOrSelectorsMessage, ProxySpec.UrlMessage, EgressSpec.CidrOrSelectorsMessage], rules);
 
         // The image rule's twin says what its messageExpression says (A_tag_gets_a_CEL_messageExpression_...).
         foreach (var message in rules.Where(r => r != ImageRule.Message))
