@@ -49,6 +49,9 @@ public sealed record ShopInstanceSpec
     [Doc("Who may reach the shop and whom it may reach, beyond the database (NetworkPolicies); every field defaults to today's layout: ingress-nginx, kube-dns, a namespace named monitoring.")]
     public NetworkSpec? Network { get; init; }
 
+    [Doc("Outbound traffic beyond the database and DNS: the NetworkPolicies deny it unless it goes through the forward proxy named here.")]
+    public OutboundSpec? Egress { get; init; }
+
     [Default(false)]
     [Doc("Stop reconciling without deleting anything (incident response, GitOps pauses); freezes rollouts too.")]
     public bool Suspend { get; init; }
@@ -225,6 +228,64 @@ public sealed record EgressSpec
     [MaxItems(8)]
     [Doc("Database TCP ports. Default: the port of the connection (the connection string's Port, or the admin Secret's port key with provision), else 5432.")]
     public IReadOnlyList<PortNumber>? Ports { get; init; }
+}
+
+public sealed record OutboundSpec
+{
+    [Doc("A forward proxy for the tiers' outbound HTTP(S): both tiers get HTTP_PROXY, HTTPS_PROXY and NO_PROXY (and the lower-case forms), and may reach the proxy's port only.")]
+    public ProxySpec? Proxy { get; init; }
+}
+
+[CelRule(EgressSpec.CidrOrSelectorsRule, EgressSpec.CidrOrSelectorsMessage)]
+public sealed record ProxySpec
+{
+    public const int UrlMaxLength = 2048;
+    public const string UrlRule = "isURL(self) && (url(self).getScheme() == 'http' || url(self).getScheme() == 'https') && url(self).getHostname() != '' && url(self).getPort() != ''";
+    public const string UrlMessage = "must be an http:// or https:// URL with a host and a port, e.g. http://egress-proxy.proxy.svc.cluster.local:3128";
+
+    [MaxLength(UrlMaxLength)]
+    [CelRule(UrlRule, UrlMessage)]
+    [Doc("The proxy's URL, with scheme http or https, host and port: http://egress-proxy.proxy.svc.cluster.local:3128.")]
+    public required string Url { get; init; }
+
+    [MaxItems(32)]
+    [Doc("Hosts reached directly, besides the api Service and the cluster-local suffixes the operator always adds (NO_PROXY entries: a host, .domain.suffix, an IP or a CIDR).")]
+    public IReadOnlyList<string>? NoProxy { get; init; }
+
+    [Doc("IPv4 or IPv6 network of the proxy in CIDR notation, e.g. 10.0.0.0/16.")]
+    [MaxLength(64)]
+    public string? Cidr { get; init; }
+
+    [PreserveUnknownFields]
+    [Doc("A Kubernetes label selector for the proxy's pods.")]
+    public JsonObject? PodSelector { get; init; }
+
+    [PreserveUnknownFields]
+    [Doc("A Kubernetes label selector for the proxy's namespace.")]
+    public JsonObject? NamespaceSelector { get; init; }
+
+    /// <summary>
+    /// The C# twin of <see cref="UrlRule"/>: the URL's port, or null when it is not an absolute http(s) URL
+    /// with a host and an explicit port (the port the NetworkPolicy admits, so it must be written out).
+    /// </summary>
+    public static int? PortOf(string url)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.Host.Length == 0)
+        {
+            return null;
+        }
+
+        // Uri drops a default port it was given (http://proxy:80): read the authority as written.
+        var start = url.IndexOf("://", StringComparison.Ordinal) + 3;
+        var end = url.IndexOfAny(['/', '?', '#'], start);
+        var authority = url[start..(end < 0 ? url.Length : end)];
+        var hostPort = authority[(authority.LastIndexOf('@') + 1)..];
+        var colon = hostPort.LastIndexOf(':');
+        return colon > hostPort.LastIndexOf(']')
+            && int.TryParse(hostPort[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
+            && port is > 0 and <= 65535 ? port : null;
+    }
 }
 
 /// <summary>A TCP or UDP port number (1-65535).</summary>

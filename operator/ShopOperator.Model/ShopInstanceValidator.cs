@@ -136,6 +136,11 @@ public static partial class ShopInstanceValidator
             }
         }
 
+        if (JsonRead.Child(spec["egress"], "proxy") is JsonObject proxy)
+        {
+            CheckProxy(proxy, errors);
+        }
+
         if (spec["host"] is JsonValue host && host.GetValueKind() == JsonValueKind.String && KubeNames.IsIPv4(host.GetValue<string>()))
         {
             // networking validation ValidateIngressSpec: an Ingress rule's host.
@@ -155,6 +160,46 @@ public static partial class ShopInstanceValidator
                 foreach (var (key, _) in annotations)
                 {
                     Invalid($"spec.{tier}.serviceAccount.annotations", key, KubeNames.QualifiedName(key.ToLowerInvariant()), errors);
+                }
+            }
+        }
+    }
+
+    /// <summary>spec.egress.proxy: the CEL rules' twins (url, cidr or selectors), then the peers as NetworkPolicy validation checks them and NO_PROXY entries.</summary>
+    private static void CheckProxy(JsonObject proxy, List<FieldError> errors)
+    {
+        const string path = "spec.egress.proxy";
+        if (proxy["url"] is JsonValue url && url.TryGetValue<string>(out var text) && text.Length <= ProxySpec.UrlMaxLength && ProxySpec.PortOf(text) is null)
+        {
+            errors.Add(new($"{path}.url", ProxySpec.UrlMessage));
+        }
+
+        if (Present(proxy, "cidr") && (Present(proxy, "podSelector") || Present(proxy, "namespaceSelector")))
+        {
+            errors.Add(new(path, EgressSpec.CidrOrSelectorsMessage));
+        }
+
+        if (proxy["cidr"] is JsonValue cidr && cidr.TryGetValue<string>(out var network) && !IPNetwork.TryParse(network, out _))
+        {
+            errors.Add(new($"{path}.cidr", $"'{network}' is not a network in CIDR notation (e.g. 10.0.0.0/16)"));
+        }
+
+        foreach (var field in new[] { "podSelector", "namespaceSelector" })
+        {
+            if (proxy[field] is JsonObject selector)
+            {
+                CheckSelector(selector, $"{path}.{field}", errors);
+            }
+        }
+
+        if (proxy["noProxy"] is JsonArray hosts)
+        {
+            for (var i = 0; i < hosts.Count; i++)
+            {
+                // NO_PROXY is one comma-separated list: an entry may not carry a separator or a blank.
+                if (hosts[i] is JsonValue host && host.TryGetValue<string>(out var entry) && !NoProxyEntry().IsMatch(entry))
+                {
+                    errors.Add(new($"{path}.noProxy[{i}]", $"'{entry}' is not a NO_PROXY entry (a host, .domain.suffix, an IP or a CIDR: letters, digits, '-', '.', '*', ':', '/', '[' and ']', at most 253)"));
                 }
             }
         }
@@ -549,6 +594,9 @@ public static partial class ShopInstanceValidator
     private static bool Present(JsonObject o, string key) => o[key] is not null;
 
     private static double? Number(JsonValue value) => JsonRead.Number(value);
+
+    [GeneratedRegex("^[-.*:/\\[\\]a-zA-Z0-9]{1,253}\\z")]
+    private static partial Regex NoProxyEntry();
 
     [GeneratedRegex("^[a-z]([-a-z0-9]*[a-z0-9])?\\z")]
     private static partial Regex Dns1035();

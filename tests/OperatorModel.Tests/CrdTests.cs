@@ -203,7 +203,8 @@ public sealed class CrdTests
         Assert.Equal(
             [
                 ImageRule.Message, GatewaySpec.ParentRefsMessage, EgressSpec.CidrOrSelectorsMessage, DatabaseSpec.ExactlyOneMessage, NetworkPeer.CidrOrSelectorsMessage,
-                NetworkPeer.CidrOrSelectorsMessage, NetworkPeer.CidrOrSelectorsMessage, ShopInstanceSpec.IngressOrGatewayMessage, ShopInstanceSpec.TlsWithGatewayMessage,
+                NetworkPeer.CidrOrSelectorsMessage, NetworkPeer.CidrOrSelectorsMessage, ProxySpec.UrlMessage, EgressSpec.CidrOrSelectorsMessage,
+                ShopInstanceSpec.IngressOrGatewayMessage, ShopInstanceSpec.TlsWithGatewayMessage,
             ],
             rules);
 

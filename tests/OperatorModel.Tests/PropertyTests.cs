@@ -117,6 +117,47 @@ public sealed class PropertyTests
     }
 
     [Fact]
+    public void Proxy_env_is_present_exactly_when_a_proxy_is_configured_and_NO_PROXY_always_has_the_api_Service()
+    {
+        string[] names = ["HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"];
+        var withProxy = 0;
+        foreach (var (i, _, typed, children) in Generated())
+        {
+            var proxy = typed.Spec.Egress?.Proxy;
+            withProxy += proxy is null ? 0 : 1;
+            foreach (var deployment in children.Where(c => Kind(c) == "Deployment"))
+            {
+                var env = deployment["spec"]!["template"]!["spec"]!["containers"]![0]!["env"]!.AsArray()
+                    .ToDictionary(e => Text(e!["name"])!, e => Text(e!["value"]));
+                var where = $"seed {Seed} #{i} {Name(deployment)}";
+                Assert.True(names.All(env.ContainsKey) == (proxy is not null) && names.Any(env.ContainsKey) == (proxy is not null), where);
+                if (proxy is null)
+                {
+                    continue;
+                }
+
+                Assert.True(env["HTTP_PROXY"] == proxy.Url && env["https_proxy"] == proxy.Url, where);
+                foreach (var key in new[] { "NO_PROXY", "no_proxy" })
+                {
+                    var hosts = env[key]!.Split(',');
+                    Assert.True(hosts.Contains(typed.Name + "-api") && hosts.Contains($"{typed.Name}-api.{typed.Namespace}") && hosts.Contains(".svc") && hosts.Contains(".cluster.local"), $"{where}: {key}={env[key]}");
+                    Assert.True((proxy.NoProxy ?? []).All(hosts.Contains), $"{where}: {key} lacks a listed host");
+                }
+            }
+
+            // Egress to the proxy's port only, and only with a proxy.
+            var port = proxy is null ? (int?)null : ShopOperator.Model.ProxySpec.PortOf(proxy.Url);
+            foreach (var policy in children.Where(c => Kind(c) == "NetworkPolicy" && c["spec"]!["egress"]!.AsArray().Count > 0))
+            {
+                var ports = policy["spec"]!["egress"]!.AsArray().SelectMany(r => r!["ports"]!.AsArray()).Select(p => p!["port"]!.GetValue<int>()).ToList();
+                Assert.True(port is null || ports.Contains(port.Value), $"seed {Seed} #{i} {Name(policy)}: no rule for the proxy port {port}");
+            }
+        }
+
+        Assert.True(withProxy > 0, "no generated shop had a proxy");
+    }
+
+    [Fact]
     public void Building_twice_gives_the_same_objects()
     {
         foreach (var (i, _, typed, children) in Generated().Take(50))

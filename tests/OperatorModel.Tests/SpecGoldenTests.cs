@@ -61,7 +61,20 @@ public sealed class SpecGoldenTests
             ["monitoringFrom"] = new JsonArray(),
         };
         network["spec"]!["database"]!["egress"] = new JsonObject { ["ports"] = new JsonArray(25060) };
-        return [.. samples.Append(selectorEgress).Append(issuerOnly).Append(network).Select(ShopInstance.FromJson)];
+        var proxy = Specs.Valid("demo-proxy");
+        proxy["spec"]!["egress"] = new JsonObject
+        {
+            ["proxy"] = new JsonObject
+            {
+                ["url"] = "http://egress-proxy.proxy.svc.cluster.local:3128",
+                ["noProxy"] = new JsonArray("internal.example.com", ".corp.example.com"),
+                ["podSelector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["app"] = "egress-proxy" } },
+                ["namespaceSelector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["kubernetes.io/metadata.name"] = "proxy" } },
+            },
+        };
+        var proxyCidr = Specs.Valid("demo-proxy-cidr");
+        proxyCidr["spec"]!["egress"] = new JsonObject { ["proxy"] = new JsonObject { ["url"] = "https://10.8.0.5:8443", ["cidr"] = "10.8.0.5/32" } };
+        return [.. samples.Append(selectorEgress).Append(issuerOnly).Append(network).Append(proxy).Append(proxyCidr).Select(ShopInstance.FromJson)];
     }
 
     [Theory]

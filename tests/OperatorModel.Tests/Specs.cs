@@ -157,6 +157,27 @@ public static class Specs
             spec["suspend"] = false;
         }
 
+        if (random.Next(3) == 0)
+        {
+            var proxy = new JsonObject { ["url"] = Pick("http://egress-proxy.proxy.svc.cluster.local:3128", "https://10.8.0.5:8443", "http://[fd00::5]:3128") };
+            if (random.Next(2) == 0)
+            {
+                proxy["noProxy"] = new JsonArray([.. Enumerable.Range(0, random.Next(0, 3)).Select(_ => (JsonNode)Pick("internal.example.com", ".corp.example.com", "10.0.0.0/8", name + "-api"))]);
+            }
+
+            switch (random.Next(3))
+            {
+                case 0:
+                    proxy["cidr"] = Pick("10.8.0.5/32", "fd00::5/128");
+                    break;
+                case 1:
+                    proxy["podSelector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["app"] = "egress-proxy" } };
+                    break;
+            }
+
+            spec["egress"] = new JsonObject { ["proxy"] = proxy };
+        }
+
         return new JsonObject
         {
             ["apiVersion"] = "shop.example.com/v1alpha1",

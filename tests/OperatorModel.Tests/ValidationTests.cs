@@ -161,6 +161,20 @@ public sealed class ValidationTests
         new("suspend a string", s => s.With("spec.suspend", "true"), "spec.suspend", "must be true or false"),
         new("tls not an object", s => s.With("spec.tls", "on"), "spec.tls", "must be an object"),
         new("spec missing", s => s.Remove("spec"), "spec", "required"),
+        new("proxy url without a port", s => s.With("spec.egress.proxy.url", "http://egress-proxy.proxy.svc"), "spec.egress.proxy.url", ProxySpec.UrlMessage),
+        new("proxy url not http", s => s.With("spec.egress.proxy.url", "ftp://proxy:21"), "spec.egress.proxy.url", ProxySpec.UrlMessage),
+        new("proxy url not a url", s => s.With("spec.egress.proxy.url", "egress-proxy:3128"), "spec.egress.proxy.url", ProxySpec.UrlMessage),
+        new("proxy url missing", s => s.With("spec.egress.proxy.noProxy", new JsonArray("internal.example.com")), "spec.egress.proxy.url", "required"),
+        new("proxy cidr and selector", s => s.With("spec.egress.proxy", new JsonObject
+            {
+                ["url"] = "http://proxy:3128",
+                ["cidr"] = "10.8.0.5/32",
+                ["podSelector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["app"] = "egress-proxy" } },
+            }), "spec.egress.proxy", EgressSpec.CidrOrSelectorsMessage),
+        new("proxy bad cidr", s => s.With("spec.egress.proxy", new JsonObject { ["url"] = "http://proxy:3128", ["cidr"] = "10.8.0.500/32" }),
+            "spec.egress.proxy.cidr", "'10.8.0.500/32' is not a network in CIDR notation (e.g. 10.0.0.0/16)"),
+        new("proxy noProxy entry with a comma", s => s.With("spec.egress.proxy", new JsonObject { ["url"] = "http://proxy:3128", ["noProxy"] = new JsonArray("a.example.com,b.example.com") }),
+            "spec.egress.proxy.noProxy[0]", "'a.example.com,b.example.com' is not a NO_PROXY entry (a host, .domain.suffix, an IP or a CIDR: letters, digits, '-', '.', '*', ':', '/', '[' and ']', at most 253)"),
         new("name too long for its Services", s => s.With("metadata.name", new string('a', 60)), "metadata.name",
             $"'{new string('a', 60)}' must be a DNS-1035 label of at most 59 characters (the shop's Services are named {new string('a', 60)}-web and {new string('a', 60)}-api)"),
         new("name starting with a digit", s => s.With("metadata.name", "1shop"), "metadata.name",
@@ -186,6 +200,18 @@ public sealed class ValidationTests
         Assert.Equal(c.Message, error.Message);
         Assert.Equal($"{c.Path}: {c.Message}", error.ToString());
     }
+
+    [Theory]
+    [InlineData("http://egress-proxy.proxy.svc.cluster.local:3128", 3128)]
+    [InlineData("https://10.8.0.5:8443/", 8443)]
+    [InlineData("http://user:pass@proxy:80", 80)]
+    [InlineData("http://[fd00::5]:3128", 3128)]
+    [InlineData("http://[fd00::5]", null)]
+    [InlineData("http://proxy", null)]
+    [InlineData("socks5://proxy:1080", null)]
+    [InlineData("proxy:3128", null)]
+    public void The_proxy_port_is_the_one_written_in_the_url(string url, int? port) =>
+        Assert.Equal(port, ProxySpec.PortOf(url));
 
     [Theory]
     [InlineData("1.2.3.4")]

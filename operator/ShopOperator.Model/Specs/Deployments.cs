@@ -82,6 +82,11 @@ public static class Deployments
             env.Add(SecretEnv("SHOP_DATA_PROTECTION_KEY", Secrets.WebKeysName(shop.Name), "dataProtectionKey"));
         }
 
+        foreach (var (name, value) in ProxyEnv(shop))
+        {
+            env.Add(new JsonObject { ["name"] = name, ["value"] = value });
+        }
+
         return new JsonObject
         {
             ["name"] = "shop",
@@ -104,6 +109,45 @@ public static class Deployments
             },
             ["volumeMounts"] = new JsonArray(new JsonObject { ["name"] = "tmp", ["mountPath"] = "/tmp" }),
         };
+    }
+
+    /// <summary>
+    /// HTTP_PROXY, HTTPS_PROXY, NO_PROXY and their lower-case forms (curl and Go read only some of either; .NET reads
+    /// both) when spec.egress.proxy is set, else nothing.
+    /// </summary>
+    public static IReadOnlyList<(string Name, string Value)> ProxyEnv(ShopInstance shop)
+    {
+        ArgumentNullException.ThrowIfNull(shop);
+        if (shop.Spec.Egress?.Proxy is not { } proxy)
+        {
+            return [];
+        }
+
+        var noProxy = string.Join(',', NoProxy(shop));
+        return
+        [
+            ("HTTP_PROXY", proxy.Url), ("HTTPS_PROXY", proxy.Url), ("NO_PROXY", noProxy),
+            ("http_proxy", proxy.Url), ("https_proxy", proxy.Url), ("no_proxy", noProxy),
+        ];
+    }
+
+    /// <summary>
+    /// The hosts reached directly: the api Service by every name a pod may use for it (the web tier calls
+    /// http://&lt;name&gt;-api), loopback, the cluster-local suffixes, then spec.egress.proxy.noProxy; no duplicates.
+    /// </summary>
+    public static IReadOnlyList<string> NoProxy(ShopInstance shop)
+    {
+        ArgumentNullException.ThrowIfNull(shop);
+        var api = ChildMeta.TierName(shop.Name, Tiers.Api);
+        var always = new List<string> { api };
+        if (!string.IsNullOrEmpty(shop.Namespace))
+        {
+            always.Add($"{api}.{shop.Namespace}");
+            always.Add($"{api}.{shop.Namespace}.svc");
+        }
+
+        always.AddRange(["localhost", "127.0.0.1", ".svc", ".cluster.local"]);
+        return [.. always.Concat(shop.Spec.Egress?.Proxy?.NoProxy ?? []).Distinct(StringComparer.OrdinalIgnoreCase)];
     }
 
     private static JsonObject Probe(string path, int failures) => new()

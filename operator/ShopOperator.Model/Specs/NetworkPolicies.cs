@@ -5,7 +5,8 @@ namespace ShopOperator.Model.Specs;
 
 /// <summary>
 /// Default deny for the shop's pods, then what each tier needs: http from the ingress peers (api also from web),
-/// metrics from the monitoring peers; egress to the api (web), to the database (api) and to DNS. Peers and ports
+/// metrics from the monitoring peers; egress to the api (web), to the database (api), to DNS, and with
+/// spec.egress.proxy to the forward proxy's port (both tiers). Peers and ports
 /// come from spec.network and spec.database.egress, with defaults that fit a cluster with ingress-nginx, kube-dns
 /// and a namespace named monitoring. An empty peer list allows nobody: its rule is left out (a rule without
 /// peers would allow everyone).
@@ -42,13 +43,13 @@ public static class NetworkPolicies
                 name + "-web",
                 Tiers.Web,
                 Rules(Rule("from", ingressPeers, http), metrics),
-                Rules(new JsonObject { ["to"] = new JsonArray(new JsonObject { ["podSelector"] = Pods(name, Tiers.Api) }), ["ports"] = http.DeepClone() }, dns)),
+                Rules(new JsonObject { ["to"] = new JsonArray(new JsonObject { ["podSelector"] = Pods(name, Tiers.Api) }), ["ports"] = http.DeepClone() }, dns, Proxy(spec))),
             Policy(
                 shop,
                 name + "-api",
                 Tiers.Api,
                 Rules(Rule("from", [.. ingressPeers.Select(x => x.DeepClone().AsObject()), new JsonObject { ["podSelector"] = Pods(name, Tiers.Web) }], http.DeepClone().AsArray()), metrics?.DeepClone().AsObject()),
-                Rules(Database(spec.Database.Egress, DatabasePorts(spec, connectionPorts)), dns?.DeepClone().AsObject())),
+                Rules(Database(spec.Database.Egress, DatabasePorts(spec, connectionPorts)), dns?.DeepClone().AsObject(), Proxy(spec))),
         ];
     }
 
@@ -174,24 +175,34 @@ public static class NetworkPolicies
         return result;
     }
 
-    private static JsonObject Database(EgressSpec? egress, IReadOnlyList<int> ports)
+    private static JsonObject Database(EgressSpec? egress, IReadOnlyList<int> ports) =>
+        ToPeer(egress?.Cidr, egress?.PodSelector, egress?.NamespaceSelector, ports);
+
+    /// <summary>Both tiers to the forward proxy's port only (spec.egress.proxy), at its peers when given; null without a proxy.</summary>
+    private static JsonObject? Proxy(ShopInstanceSpec spec) =>
+        spec.Egress?.Proxy is { } proxy && ProxySpec.PortOf(proxy.Url) is { } port
+            ? ToPeer(proxy.Cidr, proxy.PodSelector, proxy.NamespaceSelector, [port])
+            : null;
+
+    /// <summary>A rule to a cidr, or to pod/namespace selectors, on the TCP ports; neither: any destination on those ports.</summary>
+    private static JsonObject ToPeer(string? cidr, JsonObject? podSelector, JsonObject? namespaceSelector, IReadOnlyList<int> ports)
     {
         var rule = new JsonObject { ["ports"] = new JsonArray([.. ports.Select(p => Port(p))]) };
-        if (egress?.Cidr is { } cidr)
+        if (cidr is not null)
         {
             rule["to"] = new JsonArray(new JsonObject { ["ipBlock"] = new JsonObject { ["cidr"] = cidr } });
         }
-        else if (egress is { PodSelector: not null } or { NamespaceSelector: not null })
+        else if (podSelector is not null || namespaceSelector is not null)
         {
             var peer = new JsonObject();
-            if (egress.PodSelector is { } pods)
+            if (podSelector is not null)
             {
-                peer["podSelector"] = pods.DeepClone();
+                peer["podSelector"] = podSelector.DeepClone();
             }
 
-            if (egress.NamespaceSelector is { } namespaces)
+            if (namespaceSelector is not null)
             {
-                peer["namespaceSelector"] = namespaces.DeepClone();
+                peer["namespaceSelector"] = namespaceSelector.DeepClone();
             }
 
             rule["to"] = new JsonArray(peer);
