@@ -68,8 +68,14 @@ public sealed class KubectlTests
 
             result = await RunAsync(kubectl!, $"apply -f {data}/widgets-crd.yaml".Split(' '), env, cts.Token);
             Assert.True(result.Code == 0, result.Output);
+            // "Field validation": kubectl sends fieldValidation=Strict, so the unknown field is refused; with
+            // --validate=warn the object is stored pruned and the server's Warning header is printed.
             result = await RunAsync(kubectl!, $"apply -f {data}/widget.yaml".Split(' '), env, cts.Token);
+            Assert.NotEqual(0, result.Code);
+            Assert.Contains("strict decoding error: unknown field \"spec.unknownField\"", result.Output, StringComparison.Ordinal);
+            result = await RunAsync(kubectl!, $"apply --validate=warn -f {data}/widget.yaml".Split(' '), env, cts.Token);
             Assert.True(result.Code == 0, result.Output);
+            Assert.Contains("Warning: unknown field \"spec.unknownField\"", result.Output, StringComparison.Ordinal);
 
             result = await RunAsync(kubectl!, "get widgets".Split(' '), env, cts.Token);
             Assert.True(result.Code == 0, result.Output);

@@ -106,13 +106,14 @@ internal sealed partial class ApiStore
             return;
         }
 
+        var writer = new Writer(query["fieldManager"].FirstOrDefault(), context.Request.Headers.UserAgent.ToString(), query["force"].FirstOrDefault(), query["fieldValidation"].FirstOrDefault());
         if (method is "POST" or "PUT" or "PATCH" || (method == "DELETE" && context.Request.ContentLength > 0))
         {
             try
             {
                 using var reader = new StreamReader(context.Request.Body);
                 var text = await reader.ReadToEndAsync(context.RequestAborted);
-                body = text.Length == 0 ? null : contentType.StartsWith(ApplyPatchType, StringComparison.Ordinal) ? ApplyBody.Parse(text) : JsonNode.Parse(text);
+                body = text.Length == 0 ? null : contentType.StartsWith(ApplyPatchType, StringComparison.Ordinal) ? ApplyBody.Parse(text, writer.Duplicates) : FieldValidation.ParseJson(text, writer.Duplicates);
             }
             catch (Exception e) when (e is System.Text.Json.JsonException or YamlDotNet.Core.YamlException)
             {
@@ -122,7 +123,6 @@ internal sealed partial class ApiStore
             }
         }
 
-        var writer = new Writer(query["fieldManager"].FirstOrDefault(), context.Request.Headers.UserAgent.ToString(), query["force"].FirstOrDefault());
 
         (int Code, JsonObject Body) result;
         try
@@ -142,6 +142,11 @@ internal sealed partial class ApiStore
             result = (200, Table.Build(route.Type, result.Body, verb == "list", _time.GetUtcNow()));
         }
 
+        foreach (var warning in writer.Warnings)
+        {
+            context.Response.Headers.Append("Warning", $"299 - \"{warning.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)}\"");
+        }
+
         await Answer(context, result.Code, result.Body);
     }
 
@@ -155,6 +160,8 @@ internal sealed partial class ApiStore
                 "get" => Get(route),
                 "list" => List(route, query),
                 "create" or "update" or "patch" when writer.Invalid(verb) is { } invalid => (422, invalid),
+                "create" or "update" or "patch" when writer.Duplicates.Count > 0 && writer.Validation == FieldValidation.Strict =>
+                    (400, Status(400, "BadRequest", "strict decoding error: " + string.Join(", ", writer.Duplicates.Select(d => $"duplicate field \"{d}\"")))),
                 "create" => Create(route, body as JsonObject, query, writer),
                 "update" => Update(route, body as JsonObject, writer),
                 "patch" => Patch(route, body, contentType, query, writer),

@@ -12,8 +12,10 @@ namespace KubeEmulator;
 /// </summary>
 internal static class Schema
 {
-    public static void ApplyAndValidate(JsonObject schema, JsonObject obj, List<(string, string)> errors, JsonObject? old = null)
+    /// <summary>Applies <paramref name="schema"/> to <paramref name="obj"/>; the paths of the unknown fields it pruned go to <paramref name="pruned"/>.</summary>
+    public static void ApplyAndValidate(JsonObject schema, JsonObject obj, List<(string, string)> errors, JsonObject? old = null, List<string>? pruned = null)
     {
+        pruned ??= [];
         // apiVersion, kind and metadata are the server's; only the rest follows the CRD's schema.
         var properties = schema["properties"] as JsonObject;
         foreach (var key in obj.Select(p => p.Key).ToList())
@@ -28,12 +30,20 @@ internal static class Schema
                 if (schema["x-kubernetes-preserve-unknown-fields"]?.GetValue<bool>() != true)
                 {
                     obj.Remove(key);
+                    pruned.Add(key);
                 }
 
                 continue;
             }
 
-            Walk(child, obj[key], key, errors);
+            if (obj[key] is null && child["nullable"]?.GetValue<bool>() != true)
+            {
+                // apiextensions-apiserver prunes a null of a field that is not nullable (then defaults it), no 422.
+                obj.Remove(key);
+                continue;
+            }
+
+            Walk(child, obj[key], key, errors, pruned);
         }
 
         if (properties is not null)
@@ -43,7 +53,7 @@ internal static class Schema
                 if (key is not ("apiVersion" or "kind" or "metadata") && obj[key] is null && child?["default"] is { } d)
                 {
                     obj[key] = d.DeepClone();
-                    Walk((JsonObject)child, obj[key], key, errors);
+                    Walk((JsonObject)child, obj[key], key, errors, pruned);
                 }
             }
         }
@@ -78,7 +88,7 @@ internal static class Schema
 
     private static string Join(string path, string name) => path.Length == 0 ? name : $"{path}.{name}";
 
-    private static void Walk(JsonObject schema, JsonNode? value, string path, List<(string, string)> errors)
+    private static void Walk(JsonObject schema, JsonNode? value, string path, List<(string, string)> errors, List<string> pruned)
     {
         if (value is null)
         {
@@ -110,18 +120,21 @@ internal static class Schema
                 var preserve = schema["x-kubernetes-preserve-unknown-fields"]?.GetValue<bool>() == true;
                 foreach (var key in o.Select(p => p.Key).ToList())
                 {
-                    if (properties?[key] is JsonObject child)
+                    var fieldSchema = properties?[key] as JsonObject ?? additional;
+                    if (fieldSchema is not null && o[key] is null && fieldSchema["nullable"]?.GetValue<bool>() != true)
                     {
-                        Walk(child, o[key], Join(path, key), errors);
+                        // apiextensions-apiserver prunes a null of a field that is not nullable (then defaults it), no 422.
+                        o.Remove(key);
                     }
-                    else if (additional is not null)
+                    else if (fieldSchema is not null)
                     {
-                        Walk(additional, o[key], Join(path, key), errors);
+                        Walk(fieldSchema, o[key], Join(path, key), errors, pruned);
                     }
                     else if (!preserve)
                     {
-                        // "Structural schemas / pruning": unknown fields are dropped silently.
+                        // "Structural schemas / pruning": unknown fields are dropped (fieldValidation reports them).
                         o.Remove(key);
+                        pruned.Add(Join(path, key));
                     }
                 }
 
@@ -132,7 +145,7 @@ internal static class Schema
                         if (!o.ContainsKey(key) && child?["default"] is { } d)
                         {
                             o[key] = d.DeepClone();
-                            Walk((JsonObject)child, o[key], Join(path, key), errors);
+                            Walk((JsonObject)child, o[key], Join(path, key), errors, pruned);
                         }
                     }
                 }
@@ -151,7 +164,7 @@ internal static class Schema
                 {
                     for (var i = 0; i < a.Count; i++)
                     {
-                        Walk(items, a[i], $"{path}[{i}]", errors);
+                        Walk(items, a[i], $"{path}[{i}]", errors, pruned);
                     }
                 }
 

@@ -9,8 +9,17 @@ namespace KubeEmulator;
 /// Who writes: the <c>fieldManager</c> query parameter, else the first segment of the User-Agent as upstream's
 /// managerOrUserAgent takes it; <c>force</c> as sent.
 /// </summary>
-internal sealed record Writer(string? FieldManager, string UserAgent, string? Force)
+internal sealed record Writer(string? FieldManager, string UserAgent, string? Force, string? FieldValidation = null)
 {
+    /// <summary>The fieldValidation directive; upstream's default, when none is sent, is Warn.</summary>
+    public string Validation => string.IsNullOrEmpty(FieldValidation) ? KubeEmulator.FieldValidation.Warn : FieldValidation;
+
+    /// <summary>Paths of fields the body holds twice.</summary>
+    public List<string> Duplicates { get; } = [];
+
+    /// <summary>The texts of the Warning headers of the answer.</summary>
+    public List<string> Warnings { get; } = [];
+
     public string Manager => string.IsNullOrEmpty(FieldManager) ? UserAgent.Split('/')[0] : FieldManager;
 
     public bool Forced => Force is "true" or "1";
@@ -22,6 +31,16 @@ internal sealed record Writer(string? FieldManager, string UserAgent, string? Fo
         if (FieldManager is { Length: > 128 })
         {
             return Admission.Invalid(options, "meta.k8s.io", "", [("fieldManager", "Too long: may not be more than 128 bytes")]);
+        }
+
+        if (Validation is not (KubeEmulator.FieldValidation.Strict or KubeEmulator.FieldValidation.Warn or KubeEmulator.FieldValidation.Ignore))
+        {
+            return Admission.Invalid(options, "meta.k8s.io", "", [("fieldValidation", $"Unsupported value: \"{FieldValidation}\": supported values: \"Ignore\", \"Strict\", \"Warn\"")]);
+        }
+
+        if (Validation == KubeEmulator.FieldValidation.Warn)
+        {
+            Warnings.AddRange(Duplicates.Select(d => $"duplicate field \"{d}\""));
         }
 
         if (FieldManager is not null && FieldManager.Any(char.IsControl))
@@ -36,11 +55,11 @@ internal sealed record Writer(string? FieldManager, string UserAgent, string? Fo
 /// <summary>The body of an apply patch: YAML or JSON (JSON being YAML too), as a JSON tree.</summary>
 internal static class ApplyBody
 {
-    public static JsonNode? Parse(string text)
+    public static JsonNode? Parse(string text, List<string> duplicates)
     {
         if (text.TrimStart().StartsWith('{'))
         {
-            return JsonNode.Parse(text);
+            return FieldValidation.ParseJson(text, duplicates);
         }
 
         var stream = new YamlStream();

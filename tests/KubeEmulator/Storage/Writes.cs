@@ -86,10 +86,10 @@ internal sealed partial class ApiStore
             body.Remove("status");
         }
 
-        var errors = Validate(route.Type, body, null);
+        var errors = Validate(route.Type, body, null, writer);
         if (errors is not null)
         {
-            return (422, errors);
+            return (errors["code"]!.GetValue<int>(), errors);
         }
 
         if (OwnerReferencesForbidden(route.Type, body, null) is { } forbidden)
@@ -108,13 +108,26 @@ internal sealed partial class ApiStore
         return (201, (JsonObject)body.DeepClone());
     }
 
-    private JsonObject? Validate(ResourceType type, JsonObject obj, JsonObject? old)
+    /// <summary>Field validation, defaulting, then validation: null, or the 400 (strict decoding) or 422 to answer.</summary>
+    private JsonObject? Validate(ResourceType type, JsonObject obj, JsonObject? old, Writer writer)
     {
+        var unknown = FieldValidation.PruneUnknown(type, obj);
+
         // Defaulting comes before validation, on create and on update alike.
         var errors = new List<(string, string)>(Defaults.Apply(type, obj, old, AllocateClusterIp));
         if (type.Schema is not null)
         {
-            Schema.ApplyAndValidate(type.Schema, obj, errors, old);
+            Schema.ApplyAndValidate(type.Schema, obj, errors, old, unknown);
+        }
+
+        if (unknown.Count > 0 && writer.Validation == FieldValidation.Strict)
+        {
+            return Status(400, "BadRequest", "strict decoding error: " + string.Join(", ", unknown.Select(u => $"unknown field \"{u}\"")));
+        }
+
+        if (writer.Validation == FieldValidation.Warn)
+        {
+            writer.Warnings.AddRange(unknown.Select(u => $"unknown field \"{u}\""));
         }
 
         errors.AddRange(Admission.ValidateMetadata(obj));
@@ -203,10 +216,10 @@ internal sealed partial class ApiStore
             }
         }
 
-        var errors = Validate(route.Type, next, current);
+        var errors = Validate(route.Type, next, current, writer);
         if (errors is not null)
         {
-            return (422, errors);
+            return (errors["code"]!.GetValue<int>(), errors);
         }
 
         if (OwnerReferencesForbidden(route.Type, next, current) is { } forbidden)
