@@ -5,7 +5,7 @@ using Xunit;
 
 namespace KubeEmulator.Tests;
 
-/// <summary>The standalone emulator driven by the real kubectl: apply CRD and CR, printer columns, wait, explain, a CEL rejection, delete.</summary>
+/// <summary>The standalone emulator driven by the real kubectl: create (protobuf bodies), apply CRD and CR, server-side apply, printer columns, wait, explain, a CEL rejection, delete.</summary>
 public sealed class KubectlTests
 {
     private static string? FindKubectl() =>
@@ -65,6 +65,31 @@ public sealed class KubectlTests
 
             Assert.True(result.Code == 0, result.Output);
             Assert.Contains("kube-system", result.Output, StringComparison.Ordinal);
+
+            // kubectl create sends protobuf (k8s\0 + runtime.Unknown); the emulator decodes these kinds.
+            foreach (var create in new[]
+            {
+                "create namespace proto-ns",
+                "create secret generic s --from-literal=a=b",
+                "create secret docker-registry regcred --docker-server=r.example.com --docker-username=u --docker-password=p",
+                "create configmap c --from-literal=k=v",
+                "create serviceaccount sa",
+            })
+            {
+                result = await RunAsync(kubectl!, create.Split(' '), env, cts.Token);
+                Assert.True(result.Code == 0, $"{create}: {result.Output}");
+            }
+
+            result = await RunAsync(kubectl!, ["get", "ns", "proto-ns", "-o", "jsonpath={.metadata.name}"], env, cts.Token);
+            Assert.Equal("proto-ns", result.Output);
+            result = await RunAsync(kubectl!, ["get", "secret", "s", "-o", "jsonpath={.type}/{.data.a}"], env, cts.Token);
+            Assert.Equal("Opaque/" + Convert.ToBase64String("b"u8), result.Output);
+            result = await RunAsync(kubectl!, ["get", "secret", "regcred", "-o", "jsonpath={.type}"], env, cts.Token);
+            Assert.Equal("kubernetes.io/dockerconfigjson", result.Output);
+            result = await RunAsync(kubectl!, ["get", "configmap", "c", "-o", "jsonpath={.data.k}"], env, cts.Token);
+            Assert.Equal("v", result.Output);
+            result = await RunAsync(kubectl!, ["get", "serviceaccount", "sa", "-o", "jsonpath={.metadata.namespace}/{.metadata.name}"], env, cts.Token);
+            Assert.Equal("default/sa", result.Output);
 
             result = await RunAsync(kubectl!, $"apply -f {data}/widgets-crd.yaml".Split(' '), env, cts.Token);
             Assert.True(result.Code == 0, result.Output);

@@ -98,6 +98,22 @@ internal sealed partial class ApiStore
 
         JsonNode? body = null;
         var contentType = context.Request.ContentType ?? "";
+        if (method is "POST" or "PUT" && contentType.StartsWith(Protobuf.MediaType, StringComparison.Ordinal))
+        {
+            // kubectl create sends protobuf: decoded to JSON for the kinds it creates, 415 for the others.
+            using var buffer = new MemoryStream();
+            await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
+            if (Protobuf.TryDecode(buffer.ToArray(), out var protobufError) is not { } decoded)
+            {
+                Counts.Add(verb, route.Resource, 415);
+                await Answer(context, 415, Status(415, "UnsupportedMediaType", protobufError));
+                return;
+            }
+
+            context.Request.Body = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(decoded.ToJsonString()));
+            contentType = "application/json";
+        }
+
         if (method is "POST" or "PUT" && contentType.Length > 0 && !contentType.Contains("json", StringComparison.Ordinal))
         {
             // Only JSON is spoken; clients asking for protobuf get 415 and fall back to JSON as against an aggregated server.

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 
 namespace KubeEmulator;
 
@@ -203,7 +202,7 @@ internal static class Schema
                     errors.Add((path, $"Invalid value: \"{s}\": {path} in body must be of type {format}: \"{s}\""));
                 }
 
-                if (schema["pattern"]?.GetValue<string>() is { } pattern && !Regex.IsMatch(s, pattern, RegexOptions.None, TimeSpan.FromSeconds(1)))
+                if (schema["pattern"]?.GetValue<string>() is { } pattern && Re2.TryCompile(pattern, out var regex, out _) && !regex!.IsMatch(s))
                 {
                     errors.Add((path, $"Invalid value: \"{s}\": {path} in body should match '{pattern}'"));
                 }

@@ -22,6 +22,7 @@ internal static class KindValidation
             ("", "serviceaccounts") => ServiceAccountValidation.Validate(obj),
             ("", "secrets") => SecretValidation.Validate(obj, old),
             ("", "configmaps") => SecretValidation.ValidateConfigMap(obj, old),
+            ("apiextensions.k8s.io", "customresourcedefinitions") => CrdValidation.Validate(obj),
             ("rbac.authorization.k8s.io", _) => RbacValidation.Validate(type, obj, old),
             _ => [],
         };

@@ -107,7 +107,7 @@ public static class CelFunctions
                     "false" or "FALSE" or "False" or "f" or "0" => false,
                     _ => throw new CelEvaluationException($"cannot convert string to bool: {s}"),
                 },
-                ("matches", [string s, string pattern]) => CelValues.Re2(pattern).IsMatch(s),
+                ("matches", [string s, string pattern]) => Re2.Compile(pattern).IsMatch(s),
                 ("startsWith", [string s, string p]) => s.StartsWith(p, StringComparison.Ordinal),
                 ("endsWith", [string s, string p]) => s.EndsWith(p, StringComparison.Ordinal),
                 ("contains", [string s, string p]) => s.Contains(p, StringComparison.Ordinal),

@@ -57,38 +57,6 @@ public static class CelValues
         (CelOptional x, CelOptional y) => x.HasValue == y.HasValue && AreEqual(x.Value, y.Value),
         _ => a.GetType() == b.GetType() && a.Equals(b),
     };
-
-    /// <summary>
-    /// RE2 semantics for the .NET engine where they differ in practice: <c>$</c> is the end of the text (not
-    /// "before a final newline"), and the match never backtracks forever (a timeout instead).
-    /// </summary>
-    public static Regex Re2(string pattern)
-    {
-        var converted = new System.Text.StringBuilder();
-        var inClass = false;
-        for (var i = 0; i < pattern.Length; i++)
-        {
-            var c = pattern[i];
-            if (c == '\\' && i + 1 < pattern.Length)
-            {
-                converted.Append(c).Append(pattern[++i]);
-                continue;
-            }
-
-            if (c == '[')
-            {
-                inClass = true;
-            }
-            else if (c == ']')
-            {
-                inClass = false;
-            }
-
-            converted.Append(c == '$' && !inClass ? @"\z" : c.ToString());
-        }
-
-        return new Regex(converted.ToString(), RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
-    }
 }
 
 /// <summary>CEL's <c>optional_type</c>: <c>optional.of(v)</c>, <c>optional.none()</c>, <c>a.?b</c>, <c>m[?k]</c>.</summary>

@@ -53,6 +53,10 @@ internal static class FieldValidation
         ("", "ServiceAccount") => ["secrets", "imagePullSecrets", "automountServiceAccountToken"],
         ("", "Event") => ["involvedObject", "reason", "message", "source", "firstTimestamp", "lastTimestamp", "count", "type", "eventTime", "series", "action", "related", "reportingComponent", "reportingInstance"],
         ("events.k8s.io", "Event") => ["eventTime", "series", "reportingController", "reportingInstance", "action", "reason", "regarding", "related", "note", "type", "deprecatedSource", "deprecatedFirstTimestamp", "deprecatedLastTimestamp", "deprecatedCount"],
+        ("rbac.authorization.k8s.io", "Role") => ["rules"],
+        ("rbac.authorization.k8s.io", "ClusterRole") => ["rules", "aggregationRule"],
+        ("rbac.authorization.k8s.io", "RoleBinding" or "ClusterRoleBinding") => ["subjects", "roleRef"],
+        ("discovery.k8s.io", "EndpointSlice") => ["addressType", "endpoints", "ports"],
         (_, "NetworkPolicy" or "Lease") => ["spec"],
         _ => ["spec", "status"],
     };
