@@ -17,9 +17,13 @@ public static class DiagnoseScenarios
 
     /// <summary>Resolves only the shop's host, to the load balancer the test gives the Ingress: no real DNS is asked.</summary>
     private static HostResolver Resolver(string host) => (name, _) =>
-        Task.FromResult(name == host ? [IPAddress.Parse(LoadBalancerIp)] : throw new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.HostNotFound));
+        name == host
+            ? Task.FromResult<IPAddress[]>([IPAddress.Parse(LoadBalancerIp)])
+            : Task.FromException<IPAddress[]>(new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.HostNotFound));
 
-    private static async Task<(int Exit, JsonObject Json, string Text)> DiagnoseAsync(KubernetesClientConfiguration config, string ns, string name)
+    private sealed record DiagnoseRun(int Exit, JsonObject Json, string Text);
+
+    private static async Task<DiagnoseRun> DiagnoseAsync(KubernetesClientConfiguration config, string ns, string name)
     {
         using var client = new Kubernetes(config);
         var reader = new SnapshotReader(new KubeApi(client), Resolver(name + ".example.com"), TimeProvider.System);
@@ -27,7 +31,7 @@ public static class DiagnoseScenarios
         var exit = await DiagnoseCommand.RunAsync(reader, ns, new DiagnoseOptions(name, ns, true, TimeSpan.FromHours(1), false, null, null), json, new StringWriter(), CancellationToken.None);
         var text = new StringWriter();
         await DiagnoseCommand.RunAsync(reader, ns, new DiagnoseOptions(name, ns, false, TimeSpan.FromHours(1), false, null, null), text, new StringWriter(), CancellationToken.None);
-        return (exit, JsonNode.Parse(json.ToString())!.AsObject(), text.ToString());
+        return new DiagnoseRun(exit, JsonNode.Parse(json.ToString())!.AsObject(), text.ToString());
     }
 
     /// <summary>What an ingress controller does once it admits the Ingress: an address in its status.</summary>
@@ -49,7 +53,7 @@ public static class DiagnoseScenarios
 
         // Endpoints follow ready pods a moment after the Deployment reports them available.
         var (exit, json, text) = await Poll.UntilAsync(
-            async () => await DiagnoseAsync(config, ns, "healthy") is { Exit: 0 } result ? result : ((int, JsonObject, string)?)null,
+            async () => await DiagnoseAsync(config, ns, "healthy") is { Exit: 0 } result ? result : null,
             timeout,
             "diagnose to pass");
         output.WriteLine(text);
@@ -64,13 +68,10 @@ public static class DiagnoseScenarios
     {
         var kube = new TestKube(new Kubernetes(config));
         await kube.CreateNamespaceAsync(ns);
-        await kube.Api.CreateAsync(ResourceKind.Secret, ns, new JsonObject
-        {
-            ["apiVersion"] = "v1",
-            ["kind"] = "Secret",
-            ["metadata"] = new JsonObject { ["name"] = "shop-db", ["namespace"] = ns },
-            ["data"] = new JsonObject { ["url"] = Convert.ToBase64String("postgresql://db/shop"u8.ToArray()) },
-        }, CancellationToken.None);
+        // The namespace comes with shop-db; give it the wrong key, as a hand-made Secret often has.
+        var secret = (await kube.Api.GetAsync(ResourceKind.Secret, ns, "shop-db", CancellationToken.None))!;
+        secret["data"] = new JsonObject { ["url"] = Convert.ToBase64String("postgresql://db/shop"u8.ToArray()) };
+        await kube.Api.ReplaceAsync(ResourceKind.Secret, ns, "shop-db", secret, CancellationToken.None);
         await using var op = await OperatorInstance.StartAsync(config, OperatorInstance.TestOptions() with { WatchNamespaces = [ns] }, new XunitOutput(output));
         await kube.CreateAsync(TestKube.Shop(ns, "nokey", replicas: 1));
         await kube.WaitForConditionAsync(ns, "nokey", "Ready", "False", timeout);
