@@ -198,8 +198,14 @@ public sealed class Informer
                 _onEvent(CacheEventType.Upsert, item);
             }
 
+            // Watch from the first page's version: a server that answers later pages at a newer version (not a
+            // consistent snapshot) then still replays what changed behind the continue token.
+            if (resourceVersion.Length == 0)
+            {
+                resourceVersion = page.ResourceVersion;
+            }
+
             next = page.Continue;
-            resourceVersion = page.ResourceVersion;
         }
         while (!string.IsNullOrEmpty(next));
 
