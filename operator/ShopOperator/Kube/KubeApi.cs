@@ -11,8 +11,9 @@ namespace ShopOperator.Kube;
 /// <summary>One line of a watch stream.</summary>
 public sealed record WatchEvent(string Type, JsonObject Object);
 
-/// <summary>A list answer: the items and the collection's resourceVersion to watch from.</summary>
-public sealed record ListResult(IReadOnlyList<JsonObject> Items, string ResourceVersion);
+/// <summary>A list answer: the items, the collection's resourceVersion to watch from and, for a page of a
+/// chunked list, the token of the next page (empty on the last).</summary>
+public sealed record ListResult(IReadOnlyList<JsonObject> Items, string ResourceVersion, string Continue = "");
 
 /// <summary>
 /// A small raw client over the KubernetesClient's authenticated HttpClient. Raw so that list and watch
@@ -33,12 +34,31 @@ public sealed class KubeApi
 
     public Kubernetes Client => _client;
 
-    public async Task<ListResult> ListAsync(ResourceKind kind, string? ns, string? labelSelector, CancellationToken ct)
+    /// <summary>One list request; with <paramref name="limit"/> one page of at most that many items, the next one
+    /// asked with the previous answer's <see cref="ListResult.Continue"/> (an expired token answers 410).</summary>
+    public async Task<ListResult> ListAsync(ResourceKind kind, string? ns, string? labelSelector, CancellationToken ct, int? limit = null, string? continueToken = null)
     {
-        var query = labelSelector is null ? "" : "?labelSelector=" + Uri.EscapeDataString(labelSelector);
+        var parameters = new List<string>();
+        if (labelSelector is not null)
+        {
+            parameters.Add("labelSelector=" + Uri.EscapeDataString(labelSelector));
+        }
+
+        if (limit is { } max)
+        {
+            parameters.Add("limit=" + max.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        if (!string.IsNullOrEmpty(continueToken))
+        {
+            parameters.Add("continue=" + Uri.EscapeDataString(continueToken));
+        }
+
+        var query = parameters.Count == 0 ? "" : "?" + string.Join('&', parameters);
         var body = await SendAsync(HttpMethod.Get, kind.Path(ns) + query, null, ct);
         var list = body ?? throw new KubeApiException("empty list answer");
         var rv = list["metadata"]?["resourceVersion"]?.GetValue<string>() ?? "";
+        var next = list["metadata"]?["continue"]?.GetValue<string>() ?? "";
         var items = new List<JsonObject>();
         if (list["items"] is JsonArray array)
         {
@@ -54,7 +74,7 @@ public sealed class KubeApi
             }
         }
 
-        return new ListResult(items, rv);
+        return new ListResult(items, rv, next);
     }
 
     /// <summary>

@@ -37,7 +37,8 @@ public sealed class ClusterCache
         foreach (var kind in definition.Kinds)
         {
             var selector = definition.SelectorOf(kind);
-            var transform = definition.TransformOf(kind);
+            // Strip what no reconcile reads before the kind's own transform (CacheTransform says what and why).
+            var transform = CacheTransform.Then(kind == definition.For ? CacheTransform.Primary : CacheTransform.Owned, definition.TransformOf(kind));
             _handlers[kind] = [];
             var indexes = _indexes.Where(i => i.Key.Kind == kind).Select(i => i.Value).ToList();
             _informers[kind] = [.. scopes.Select(ns => new Informer(api, kind, ns, selector, timings, time, logger, (type, obj) => Dispatch(kind, indexes, type, obj), transform))];

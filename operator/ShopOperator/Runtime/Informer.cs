@@ -24,6 +24,9 @@ public sealed class Informer
     // Objects are kept as their UTF-8 JSON (a parsed DOM costs ~10x more) and parsed on read; the controller
     // owner and resourceVersion are kept beside them so pruning and relisting need no parse.
     private readonly ConcurrentDictionary<string, CachedObject> _store = new(StringComparer.Ordinal);
+
+    // controller owner key (namespace/name) → keys of the objects it controls.
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _byOwner = new(StringComparer.Ordinal);
     private readonly KubeApi _api;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
@@ -53,6 +56,9 @@ public sealed class Informer
         _transform = transform ?? (o => o);
     }
 
+    /// <summary>Items per list page: client-go's pager default.</summary>
+    public const int ListPageSize = 500;
+
     public ResourceKind Kind { get; }
 
     public string? Namespace { get; }
@@ -80,8 +86,11 @@ public sealed class Informer
     public IEnumerable<string> Keys => _store.Keys;
 
     /// <summary>Names of cached objects whose controller owner is <paramref name="ownerKey"/> (namespace/name).</summary>
+    /// <remarks>From an index by controller owner, so a pass never scans the whole kind.</remarks>
     public IEnumerable<string> NamesOwnedBy(string ownerKey) =>
-        _store.Where(p => p.Value.OwnerKey == ownerKey).Select(p => p.Key[(p.Key.IndexOf('/', StringComparison.Ordinal) + 1)..]);
+        _byOwner.TryGetValue(ownerKey, out var keys)
+            ? [.. keys.Keys.Select(k => k[(k.IndexOf('/', StringComparison.Ordinal) + 1)..])]
+            : [];
 
     public async Task RunAsync(CancellationToken ct)
     {
@@ -160,37 +169,92 @@ public sealed class Informer
         return TimeSpan.FromMilliseconds(Math.Min(ms, Timings.MaxBackoff.TotalMilliseconds));
     }
 
+    /// <summary>
+    /// Lists in pages of <see cref="ListPageSize"/> (client-go's pager: <c>limit</c> then <c>continue</c>), each page
+    /// transformed and stored before the next is asked for, so a relist of many objects never holds the whole
+    /// list beside the cache. Every page of one list is a view of the first page's resourceVersion; an expired
+    /// token (410) relists from the start.
+    /// </summary>
     private async Task ListAndReplaceAsync(CancellationToken ct)
     {
-        var list = await _api.ListAsync(Kind, Namespace, LabelSelector, ct);
         ListCount++;
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var listed in list.Items)
+        var next = "";
+        var resourceVersion = "";
+        do
         {
-            var item = _transform(listed);
-            var key = KeyOf(item);
-            seen.Add(key);
-            if (_store.TryGetValue(key, out var old) && old.ResourceVersion == ResourceVersionOf(item))
+            var page = await _api.ListAsync(Kind, Namespace, LabelSelector, ct, ListPageSize, next);
+            foreach (var listed in page.Items)
             {
-                continue;
+                var item = _transform(listed);
+                var key = KeyOf(item);
+                seen.Add(key);
+                if (_store.TryGetValue(key, out var old) && old.ResourceVersion == ResourceVersionOf(item))
+                {
+                    continue;
+                }
+
+                Store(key, CachedObject.From(item));
+                _onEvent(CacheEventType.Upsert, item);
             }
 
-            _store[key] = CachedObject.From(item);
-            _onEvent(CacheEventType.Upsert, item);
+            // Watch from the first page's version: a server that answers later pages at a newer version (not a
+            // consistent snapshot) then still replays what changed behind the continue token.
+            if (resourceVersion.Length == 0)
+            {
+                resourceVersion = page.ResourceVersion;
+            }
+
+            next = page.Continue;
         }
+        while (!string.IsNullOrEmpty(next));
 
         // Objects deleted while we were not watching (e.g. across a 410) must not linger in the cache.
         foreach (var (key, old) in _store.ToArray())
         {
-            if (!seen.Contains(key) && _store.TryRemove(key, out _))
+            if (!seen.Contains(key) && Remove(key))
             {
                 _onEvent(CacheEventType.Delete, old.Parse());
             }
         }
 
-        LastResourceVersion = list.ResourceVersion;
+        LastResourceVersion = resourceVersion;
         _synced.TrySetResult();
-        _logger.LogDebug("Listed {Count} {Kind} at {ResourceVersion}", list.Items.Count, Kind.Plural, list.ResourceVersion);
+        _logger.LogDebug("Listed {Count} {Kind} at {ResourceVersion}", seen.Count, Kind.Plural, resourceVersion);
+    }
+
+    /// <summary>Stores <paramref name="cached"/> and keeps the owner index in step (only the informer's loop writes).</summary>
+    private void Store(string key, CachedObject cached)
+    {
+        if (_store.TryGetValue(key, out var previous) && previous.OwnerKey != cached.OwnerKey)
+        {
+            Unindex(key, previous.OwnerKey);
+        }
+
+        _store[key] = cached;
+        if (cached.OwnerKey is { } owner)
+        {
+            _byOwner.GetOrAdd(owner, _ => new ConcurrentDictionary<string, byte>(StringComparer.Ordinal))[key] = 0;
+        }
+    }
+
+    private bool Remove(string key)
+    {
+        if (!_store.TryRemove(key, out var removed))
+        {
+            return false;
+        }
+
+        Unindex(key, removed.OwnerKey);
+        return true;
+    }
+
+    private void Unindex(string key, string? owner)
+    {
+        if (owner is not null && _byOwner.TryGetValue(owner, out var keys) && keys.TryRemove(key, out _) && keys.IsEmpty)
+        {
+            _byOwner.TryRemove(owner, out _);
+        }
     }
 
     private void Apply(WatchEvent e)
@@ -203,12 +267,12 @@ public sealed class Informer
                 e.Object["apiVersion"] ??= Kind.ApiVersion;
                 e.Object["kind"] ??= Kind.Kind;
                 var upserted = _transform(e.Object);
-                _store[KeyOf(upserted)] = CachedObject.From(upserted);
+                Store(KeyOf(upserted), CachedObject.From(upserted));
                 _onEvent(CacheEventType.Upsert, upserted);
                 break;
             case "DELETED":
                 var deleted = _transform(e.Object);
-                _store.TryRemove(KeyOf(deleted), out _);
+                Remove(KeyOf(deleted));
                 _onEvent(CacheEventType.Delete, deleted);
                 break;
             case "BOOKMARK":
