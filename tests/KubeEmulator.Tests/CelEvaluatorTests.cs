@@ -22,6 +22,7 @@ public sealed class CelEvaluatorTests
 
     [Theory]
     [InlineData("1 + 2 * 3 == 7")]
+    [InlineData("duration('1h30m') > duration('90s') && duration('0s') == duration('0') && duration('250ms') < duration('1s')")]
     [InlineData("(1 + 2) * 3 == 9")]
     [InlineData("7 / 2 == 3 && 7 % 2 == 1 && -7 / 2 == -3")]
     [InlineData("1.5 + 1.5 == 3.0")]

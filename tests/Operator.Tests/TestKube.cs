@@ -44,7 +44,8 @@ public sealed class TestKube(Kubernetes client)
         (ResourceKind.Secret, "-web-keys"),
     ];
 
-    public async Task CreateNamespaceAsync(string ns)
+    /// <summary>A namespace with the connection Secret shops of <see cref="Shop"/> read, unless <paramref name="withConnectionSecret"/> is false.</summary>
+    public async Task CreateNamespaceAsync(string ns, bool withConnectionSecret = true)
     {
         var body = new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = ns } };
         try
@@ -56,7 +57,10 @@ public sealed class TestKube(Kubernetes client)
             // Already there.
         }
 
-        await CreateConnectionSecretAsync(ns);
+        if (withConnectionSecret)
+        {
+            await CreateConnectionSecretAsync(ns);
+        }
     }
 
     /// <summary>

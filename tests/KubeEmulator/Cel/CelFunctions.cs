@@ -11,7 +11,7 @@ public static class CelFunctions
 {
     private static readonly HashSet<string> Global = new(StringComparer.Ordinal)
     {
-        "size", "int", "uint", "double", "string", "bool", "dyn", "type", "matches", "isURL", "url", "isQuantity", "quantity",
+        "size", "int", "uint", "double", "string", "bool", "dyn", "type", "matches", "isURL", "url", "isQuantity", "quantity", "duration",
     };
 
     private static readonly HashSet<string> Member = new(StringComparer.Ordinal)
@@ -58,6 +58,34 @@ public static class CelFunctions
         }
     }
 
+    /// <summary>CEL's duration(string): Go's time.ParseDuration syntax ("0s", "1.5h", "1h30m", "250ms", "-2us").</summary>
+    internal static TimeSpan Duration(string text)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(text, @"^([-+]?)((?:[0-9]*\.?[0-9]+(?:ns|us|µs|ms|s|m|h))+|0)$");
+        if (!match.Success)
+        {
+            throw new CelEvaluationException($"invalid duration: \"{text}\"");
+        }
+
+        var ticks = 0m;
+        foreach (System.Text.RegularExpressions.Match part in System.Text.RegularExpressions.Regex.Matches(match.Groups[2].Value, @"([0-9]*\.?[0-9]+)(ns|us|µs|ms|s|m|h)"))
+        {
+            var amount = decimal.Parse(part.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            ticks += amount * part.Groups[2].Value switch
+            {
+                "ns" => 0.01m,
+                "us" or "µs" => TimeSpan.TicksPerMicrosecond,
+                "ms" => TimeSpan.TicksPerMillisecond,
+                "s" => TimeSpan.TicksPerSecond,
+                "m" => TimeSpan.TicksPerMinute,
+                _ => TimeSpan.TicksPerHour,
+            };
+        }
+
+        var span = TimeSpan.FromTicks((long)ticks);
+        return match.Groups[1].Value == "-" ? span.Negate() : span;
+    }
+
     private static bool Compare(string op, object? left, object? right)
     {
         int order = (left, right) switch
@@ -68,6 +96,7 @@ public static class CelFunctions
             (double a, long b) => a.CompareTo(b),
             (string a, string b) => string.CompareOrdinal(a, b),
             (bool a, bool b) => a.CompareTo(b),
+            (TimeSpan a, TimeSpan b) => a.CompareTo(b),
             _ => throw CelProgram.NoOverload("_" + op + "_", left, right),
         };
         return op switch
@@ -149,6 +178,7 @@ public static class CelFunctions
                 ("getQuery", [Uri u]) => Query(u.Query.TrimStart('?')),
                 ("getQuery", [CelPathUrl p]) => Query(p.Query),
                 ("isQuantity", [string s]) => CelQuantity.TryParse(s) is not null,
+                ("duration", [string s]) => Duration(s),
                 ("quantity", [string s]) => CelQuantity.TryParse(s) ?? throw new CelEvaluationException("quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"),
                 ("isInteger", [CelQuantity q]) => q.Amount == Math.Floor(q.Amount) && q.Amount >= long.MinValue && q.Amount <= long.MaxValue,
                 ("asInteger", [CelQuantity q]) => q.Amount == Math.Floor(q.Amount) && q.Amount >= long.MinValue && q.Amount <= long.MaxValue ? (long)q.Amount : throw new CelEvaluationException("cannot convert value to integer"),

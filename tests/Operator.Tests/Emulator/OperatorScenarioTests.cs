@@ -129,7 +129,9 @@ public sealed class OperatorScenarioTests(EmulatorFixture fixture, ITestOutputHe
         {
             // A field inside our port (list-map key port+protocol): a force apply takes it back. (Changing the port
             // itself would make a new list item the editor owns, which server-side apply rightly leaves alone.)
-            s["spec"]!["ports"]![0]!["targetPort"] = 9999;
+            // (A named port: the emulator answers 400 "node already has a parent" when a named targetPort becomes a
+            // number in an update — an emulator bug to fix, recorded in the closing note.)
+            s["spec"]!["ports"]![0]!["targetPort"] = "other";
             s["metadata"]!["annotations"] ??= new JsonObject();
             s["metadata"]!["annotations"]!["other-tool.example.com/note"] = "keep me";
         });
@@ -243,16 +245,16 @@ public sealed class OperatorScenarioTests(EmulatorFixture fixture, ITestOutputHe
         var (kube, op, ns) = await StartAsync("invalid");
         await using var _ = op;
 
-        // "Exactly one of connectionSecretRef and provision" is a CEL rule (x-kubernetes-validations) the emulator,
-        // like a server without CEL, stores without evaluating: the operator checks it and says so in status.
+        // An IP address as host passes the CRD (it matches the DNS-subdomain pattern), but the API server refuses an
+        // Ingress with it (ValidateIngressSpec): the operator checks it before writing and says so in status.
         var bad = TestKube.Shop(ns, "bad");
-        bad["spec"]!["database"]!["provision"] = new JsonObject { ["adminSecretRef"] = new JsonObject { ["name"] = "pg-admin" } };
+        bad["spec"]!["host"] = "10.1.2.3";
         await kube.CreateAsync(bad);
 
         var shop = await kube.WaitForConditionAsync(ns, "bad", "Ready", "False", reason: "InvalidSpec");
         Assert.Equal("True", TestKube.ConditionStatus(shop, "Stalled"));
         Assert.Equal("InvalidSpec", TestKube.ConditionReason(shop, "Stalled"));
-        Assert.Contains("exactly one of connectionSecretRef and provision", TestKube.Condition(shop, "Ready")!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("must be a DNS name, not an IP address", TestKube.Condition(shop, "Ready")!["message"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal(shop["metadata"]!["generation"]!.GetValue<long>(), shop["status"]!["observedGeneration"]!.GetValue<long>());
         foreach (var (kind, suffix) in TestKube.Children)
         {
@@ -263,7 +265,7 @@ public sealed class OperatorScenarioTests(EmulatorFixture fixture, ITestOutputHe
         Assert.Contains(events.Items, e => e["reason"]?.GetValue<string>() == "InvalidSpec" && e["type"]?.GetValue<string>() == "Warning");
 
         // Fixing the spec is all it takes.
-        await kube.UpdateAsync(ResourceKind.ShopInstance, ns, "bad", s => s["spec"]!["database"]!.AsObject().Remove("provision"));
+        await kube.UpdateAsync(ResourceKind.ShopInstance, ns, "bad", s => s["spec"]!["host"] = "bad.example.com");
         await kube.WaitForConditionAsync(ns, "bad", "Ready", "True");
         Assert.Equal("False", TestKube.ConditionStatus(await kube.GetAsync(ResourceKind.ShopInstance, ns, "bad"), "Stalled"));
     }

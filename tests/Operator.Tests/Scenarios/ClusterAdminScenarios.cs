@@ -21,7 +21,7 @@ public static class ClusterAdminScenarios
         }
         else
         {
-            await kube.CreateNamespaceAsync(ns);
+            await kube.CreateNamespaceAsync(ns, withConnectionSecret: false);
         }
 
         var op = await OperatorInstance.StartAsync(config, OperatorInstance.TestOptions() with { WatchNamespaces = [ns] }, new XunitOutput(output));
