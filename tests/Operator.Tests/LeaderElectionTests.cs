@@ -157,6 +157,7 @@ public sealed class LeaderElectionTests(Xunit.Abstractions.ITestOutputHelper out
         Assert.Equal("a", await HolderAsync());
         await Poll.UntilAsync(() => b.Working, TimeSpan.FromSeconds(6), "b takes over");
         output.WriteLine($"takeover after a crash: {stopped.ElapsedMilliseconds} ms (lease duration 2000 ms, retry 200 ms)");
-        Assert.True(stopped.Elapsed < TimeSpan.FromSeconds(2) + TimeSpan.FromMilliseconds(800), "standby waited longer than the lease time");
+        // Lease 2 s, retry 200 ms; the slack covers scheduling on a busy 2-core machine (other test classes run alongside).
+        Assert.True(stopped.Elapsed < TimeSpan.FromSeconds(2) + TimeSpan.FromMilliseconds(1500), "standby waited longer than the lease time");
     }
 }

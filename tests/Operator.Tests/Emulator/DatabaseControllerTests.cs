@@ -195,7 +195,9 @@ public sealed class DatabaseControllerTests(EmulatorFixture fixture, ITestOutput
         var resync = op.Metrics.ReconcileTotal.WithLabels("shopinstance", "error").Value;
         op.Controller.EnqueueAll();
         await Poll.UntilAsync(() => op.Metrics.ReconcileTotal.WithLabels("shopinstance", "error").Value > resync, what: "one more pass");
-        Assert.Equal(calls + 1, Volatile.Read(ref db.Calls));
+        // One more call for the pass we asked for; at most one more if an owned child's status (the emulator's pods
+        // settling) brought a pass of its own. A backoff retry loop would show many.
+        Assert.InRange(Volatile.Read(ref db.Calls), calls + 1, calls + 2);
 
         // ...and a fixed admin Secret (watched, mapped to the shop) brings the next pass at once.
         db.Reachable = true;

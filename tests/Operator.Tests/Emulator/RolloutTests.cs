@@ -11,13 +11,15 @@ public sealed class RolloutTests(EmulatorFixture fixture, ITestOutputHelper outp
 {
     private IClusterHarness Cluster => fixture.Cluster;
 
-    private async Task<(TestKube Kube, OperatorInstance Operator, string Ns)> ReadyShopAsync(string prefix, bool autoRollback = true)
+    // progressDeadlineSeconds: short for the tests of failing rollouts; rollouts that must succeed get room, since the
+    // emulator's pods take a few controller steps each and test classes run in parallel.
+    private async Task<(TestKube Kube, OperatorInstance Operator, string Ns)> ReadyShopAsync(string prefix, bool autoRollback = true, int progressDeadlineSeconds = 2)
     {
         var ns = $"{prefix}-{Guid.NewGuid().ToString("N")[..6]}";
         var kube = new TestKube(new k8s.Kubernetes(Cluster.Config));
         await kube.CreateShopNamespaceAsync(ns);
         var op = await OperatorInstance.StartAsync(Cluster.Config, OperatorInstance.TestOptions() with { WatchNamespaces = [ns] }, new XunitOutput(output));
-        var shop = TestKube.Shop(ns, "demo", progressDeadlineSeconds: 2);
+        var shop = TestKube.Shop(ns, "demo", progressDeadlineSeconds: progressDeadlineSeconds);
         shop["spec"]!["rollout"]!["autoRollback"] = autoRollback;
         await kube.CreateAsync(shop);
         await kube.WaitForConditionAsync(ns, "demo", "Ready", "True");
@@ -56,7 +58,7 @@ public sealed class RolloutTests(EmulatorFixture fixture, ITestOutputHelper outp
     [Fact]
     public async Task A_new_digest_rolls_out_api_first_then_web_and_is_recorded()
     {
-        var (kube, op, ns) = await ReadyShopAsync("ro-ok");
+        var (kube, op, ns) = await ReadyShopAsync("ro-ok", progressDeadlineSeconds: 15);
         await using var _ = op;
 
         var started = Stopwatch.StartNew();
@@ -139,7 +141,7 @@ public sealed class RolloutTests(EmulatorFixture fixture, ITestOutputHelper outp
     [Fact]
     public async Task A_new_digest_during_a_rollout_supersedes_it()
     {
-        var (kube, op, ns) = await ReadyShopAsync("ro-super");
+        var (kube, op, ns) = await ReadyShopAsync("ro-super", progressDeadlineSeconds: 15);
         await using var _ = op;
         await Cluster.SetFailingImagesAsync(TestKube.DigestC);
 
@@ -174,7 +176,7 @@ public sealed class RolloutTests(EmulatorFixture fixture, ITestOutputHelper outp
     [Fact]
     public async Task Suspend_freezes_rollouts_until_resumed()
     {
-        var (kube, op, ns) = await ReadyShopAsync("ro-susp");
+        var (kube, op, ns) = await ReadyShopAsync("ro-susp", progressDeadlineSeconds: 15);
         await using var _ = op;
 
         await kube.UpdateAsync(ResourceKind.ShopInstance, ns, "demo", s =>
