@@ -9,7 +9,7 @@ PORT          ?= 8080
 TEST_PROJECTS := $(sort $(wildcard tests/*.Tests/*.Tests.csproj))
 RESULTS       := TestResults
 
-.PHONY: help run test build lint format crds images image-list deploy promote dev-cluster run-operator bench clean install-plugin seed-catalog bench-catalog test-setup
+.PHONY: help run test build lint format crds images image-list deploy promote dev-cluster run-operator bench clean install-plugin plugin-archive seed-catalog bench-catalog test-setup
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -60,6 +60,9 @@ image-list: ## Every image an install needs, one per line, by digest (to mirror 
 
 install-plugin: ## Install the kubectl plugin `kubectl shop` (diagnose) into $(PREFIX)/bin (default ~/.local)
 	@./build/install-plugin.sh
+
+plugin-archive: ## The plugin's release archive: dist/kubectl-shop-$(VERSION).tar.gz and .sha256 (VERSION=1.2.3)
+	@VERSION=$${VERSION:-0.0.0-dev} ./build/package-plugin.sh dist
 
 deploy: ## Install the operator on the current kubectl context
 	kubectl apply -k config/default

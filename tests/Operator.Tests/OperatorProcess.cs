@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using k8s;
 
 namespace Operator.Tests;
@@ -55,7 +53,7 @@ public sealed class OperatorProcess : IAsyncDisposable
               context: {"{"} cluster: test, user: test {"}"}
             current-context: test
             """);
-        var port = FreePort();
+        var port = Ports.FreeTcpPort();
         var dll = Path.Combine(AppContext.BaseDirectory, "shop-operator.dll");
         var info = new ProcessStartInfo("dotnet", ["exec", dll, "run"])
         {
@@ -90,13 +88,6 @@ public sealed class OperatorProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return op;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()

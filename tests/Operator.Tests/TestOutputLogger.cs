@@ -24,6 +24,20 @@ public sealed class XunitOutput(ITestOutputHelper output) : ITestOutputHelperLik
     }
 }
 
+/// <summary>Keeps every line (for tests that assert on the operator's logs) and passes it on.</summary>
+public sealed class RecordingOutput(ITestOutputHelperLike next) : ITestOutputHelperLike
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _lines = new();
+
+    public IReadOnlyCollection<string> Lines => _lines;
+
+    public void WriteLine(string line)
+    {
+        _lines.Enqueue(line);
+        next.WriteLine(line);
+    }
+}
+
 public sealed class TestOutputLoggerProvider(ITestOutputHelperLike output) : ILoggerProvider
 {
     public ILogger CreateLogger(string categoryName) => new Logger(output, categoryName);

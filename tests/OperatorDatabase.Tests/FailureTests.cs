@@ -17,7 +17,7 @@ public sealed class FailureTests(PostgresFixture fixture)
     [Fact]
     public async Task Nothing_listening_is_server_unreachable_quickly()
     {
-        var admin = _pg.Admin(port: PostgresServer.FreeTcpPort());
+        var admin = _pg.Admin(port: Ports.FreeTcpPort());
         var clock = Stopwatch.StartNew();
         var ensured = await _provisioner.EnsureAsync(admin, Pg.NewNames(), PasswordGenerator.Generate(), default);
         var dropped = await _provisioner.DropAsync(admin, Pg.NewNames(), default);

@@ -167,71 +167,17 @@ public sealed class PropertyTests
         }
     }
 
-    /// <summary>The Pod Security Standards "restricted" profile (v1.32), for what the operator's pods could set.</summary>
+    /// <summary>
+    /// The Pod Security Standards "restricted" profile (the shared checker) plus what the shop's pods promise on top:
+    /// a read-only root filesystem, and requests and limits on every container.
+    /// </summary>
     internal static List<string> RestrictedViolations(JsonObject pod)
     {
-        var problems = new List<string>();
-        foreach (var field in new[] { "hostNetwork", "hostPID", "hostIPC" })
-        {
-            if (pod[field]?.GetValue<bool>() == true)
-            {
-                problems.Add(field);
-            }
-        }
-
-        foreach (var volume in pod["volumes"]?.AsArray() ?? [])
-        {
-            var kinds = volume!.AsObject().Select(p => p.Key).Where(k => k != "name").ToList();
-            if (kinds.Any(k => k is not ("emptyDir" or "configMap" or "secret" or "projected" or "downwardAPI" or "persistentVolumeClaim" or "ephemeral" or "csi")))
-            {
-                problems.Add("volume type " + string.Join(",", kinds));
-            }
-        }
-
-        var podContext = pod["securityContext"] as JsonObject;
-        if (Text(podContext?["seccompProfile"]?["type"]) is not ("RuntimeDefault" or "Localhost"))
-        {
-            problems.Add("pod seccompProfile must be RuntimeDefault");
-        }
-
+        var problems = PodSecurity.Violations(pod).ToList();
         foreach (var container in (pod["initContainers"]?.AsArray() ?? []).Concat(pod["containers"]!.AsArray()))
         {
             var name = Text(container!["name"]);
-            var context = container["securityContext"] as JsonObject;
-            if (context?["privileged"]?.GetValue<bool>() == true)
-            {
-                problems.Add($"{name}: privileged");
-            }
-
-            if (context?["allowPrivilegeEscalation"]?.GetValue<bool>() != false)
-            {
-                problems.Add($"{name}: allowPrivilegeEscalation must be false");
-            }
-
-            var nonRoot = context?["runAsNonRoot"] ?? podContext?["runAsNonRoot"];
-            if (nonRoot?.GetValue<bool>() != true)
-            {
-                problems.Add($"{name}: runAsNonRoot must be true");
-            }
-
-            if ((context?["runAsUser"] ?? podContext?["runAsUser"])?.GetValue<int>() == 0)
-            {
-                problems.Add($"{name}: runAsUser 0");
-            }
-
-            var drop = context?["capabilities"]?["drop"]?.AsArray().Select(Text).ToList() ?? [];
-            if (!drop.Contains("ALL"))
-            {
-                problems.Add($"{name}: capabilities.drop must contain ALL");
-            }
-
-            var add = context?["capabilities"]?["add"]?.AsArray().Select(Text).ToList() ?? [];
-            if (add.Any(a => a != "NET_BIND_SERVICE"))
-            {
-                problems.Add($"{name}: capabilities.add {string.Join(",", add)}");
-            }
-
-            if (context?["readOnlyRootFilesystem"]?.GetValue<bool>() != true)
+            if (container["securityContext"]?["readOnlyRootFilesystem"]?.GetValue<bool>() != true)
             {
                 problems.Add($"{name}: readOnlyRootFilesystem (the shop writes only /tmp)");
             }
@@ -239,14 +185,6 @@ public sealed class PropertyTests
             if (container["resources"]?["requests"] is null || container["resources"]?["limits"] is null)
             {
                 problems.Add($"{name}: requests and limits");
-            }
-
-            foreach (var port in container["ports"]?.AsArray() ?? [])
-            {
-                if (port!["hostPort"] is not null)
-                {
-                    problems.Add($"{name}: hostPort");
-                }
             }
         }
 

@@ -217,24 +217,3 @@ public static class Specs
         return shop;
     }
 }
-
-/// <summary>Paths in the repository under test.</summary>
-public static class Repo
-{
-    public static string Root { get; } = FindRoot();
-
-    public static string Path(string relative) => System.IO.Path.Combine(Root, relative);
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(System.IO.Path.Combine(dir.FullName, "ShopOperator.slnx")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("ShopOperator.slnx not found above " + AppContext.BaseDirectory);
-    }
-}

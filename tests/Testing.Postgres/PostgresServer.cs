@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Sockets;
 using Npgsql;
 using Testcontainers.PostgreSql;
@@ -160,13 +159,6 @@ public sealed class PostgresServer : IAsyncDisposable
         }
     }
 
-    public static int FreeTcpPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     /// <summary>A cluster from Debian's postgresql binaries, owned by the postgres OS user when we run as root.</summary>
     private sealed class LocalCluster : IAsyncDisposable
     {
@@ -196,7 +188,7 @@ public sealed class PostgresServer : IAsyncDisposable
                 "Install them with: apt-get install -y postgresql");
             var root = Directory.CreateTempSubdirectory("pgtest-").FullName;
             var asPostgresUser = Environment.UserName == "root";
-            var cluster = new LocalCluster(binDir, root, FreeTcpPort(), password, asPostgresUser);
+            var cluster = new LocalCluster(binDir, root, Ports.FreeTcpPort(), password, asPostgresUser);
             var pwFile = Path.Combine(root, "pw");
             await File.WriteAllTextAsync(pwFile, password, ct);
             if (asPostgresUser)

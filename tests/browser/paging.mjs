@@ -1,33 +1,9 @@
 // Catalog paging in headless Chromium, through the reverse proxy: Next, Next, Previous, then the browser's
 // Back button, checking each time which page is shown and that its products are the ones seen before.
-// Usage: node paging.mjs <baseUrl> <screenshotDir>
-// Exit code 0 on success; 1 with the failing step on stderr. Uses the system chromium, never downloads one.
-import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+// Usage: node paging.mjs <baseUrl> <screenshotDir> (see journey.mjs).
+import { expect, runJourney } from './journey.mjs';
 
-const [baseUrl, screenshotDir = 'screenshots'] = process.argv.slice(2);
-if (!baseUrl) {
-  console.error('usage: node paging.mjs <baseUrl> <screenshotDir>');
-  process.exit(2);
-}
-mkdirSync(screenshotDir, { recursive: true });
-
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-let step = 'launch';
-const browser = await chromium.launch({
-  executablePath,
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  timeout: 60_000,
-});
-try {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  const failures = [];
-  page.on('pageerror', (e) => failures.push(`page error: ${e.message}`));
-
+await runJourney('paging', async ({ page, baseUrl, problems, step, screenshot }) => {
   // What the page shows: its number (from the pager's "Page N of M" / "Page N") and its product names.
   const shown = async () => {
     const pager = (await page.locator('nav.pager').innerText()).replace(/\s+/g, ' ');
@@ -44,53 +20,40 @@ try {
     return shown();
   };
 
-  step = 'open home page';
+  step('open home page');
   const home = await page.goto(baseUrl, { waitUntil: 'load' });
   expect(home.ok(), `home page status ${home.status()}`);
   const first = await shown();
   expect(first.number === 1, `home page is page 1, shows "${first.pager}"`);
 
-  step = 'Next to page 2';
+  step('Next to page 2');
   const second = await follow('next');
   expect(second.number === 2, `after Next: page 2, shows "${second.pager}"`);
   expect(second.names !== first.names, 'page 2 lists other products than page 1');
 
-  step = 'Next to page 3';
+  step('Next to page 3');
   const third = await follow('next');
   expect(third.number === 3, `after Next: page 3, shows "${third.pager}"`);
   expect(third.names !== second.names && third.names !== first.names, 'page 3 lists other products');
 
-  step = 'Previous to page 2';
+  step('Previous to page 2');
   const back2 = await follow('prev');
   expect(back2.number === 2, `after Previous: page 2, shows "${back2.pager}"`);
   expect(back2.names === second.names, 'Previous shows the products page 2 showed');
 
-  step = 'browser Back to page 3';
+  step('browser Back to page 3');
   await page.goBack({ waitUntil: 'load' });
   const back3 = await shown();
   expect(back3.number === 3, `after Back: page 3, shows "${back3.pager}"`);
   expect(back3.names === third.names, 'Back shows the products page 3 showed');
 
-  step = 'Previous twice to page 1';
+  step('Previous twice to page 1');
   await follow('prev');
   const again1 = await follow('prev');
   expect(again1.number === 1 && again1.names === first.names, `back on page 1 with its products, shows "${again1.pager}"`);
   expect((await page.locator('nav.pager a[rel="prev"]').count()) === 0, 'page 1 has no Previous link');
 
-  await page.screenshot({ path: join(screenshotDir, 'paging.png'), fullPage: true });
-  expect(failures.length === 0, failures.join('; '));
+  await screenshot('paging.png');
+  expect(problems.length === 0, problems.join('; '));
   console.log(`ok: pages 1, 2, 3, 2, back to 3, 1 (${first.pager.trim()})`);
-} catch (e) {
-  console.error(`FAILED at step "${step}": ${e.message}`);
-  try {
-    const pages = browser.contexts().flatMap((c) => c.pages());
-    if (pages.length) await pages[0].screenshot({ path: join(screenshotDir, 'paging-failure.png'), fullPage: true });
-  } catch { /* the screenshot is a bonus */ }
-  process.exitCode = 1;
-} finally {
-  await browser.close();
-}
-
-function expect(condition, message) {
-  if (!condition) throw new Error(message);
-}
+});

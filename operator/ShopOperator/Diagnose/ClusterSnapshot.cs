@@ -35,6 +35,17 @@ public sealed record ClusterSnapshot
     /// <summary>Ingress class names in the cluster; null when they could not be read (no permission).</summary>
     public IReadOnlySet<string>? IngressClasses { get; init; }
 
+    /// <summary>The shop's HTTPRoute when it is exposed through the Gateway API (empty when the cluster serves none).</summary>
+    public IReadOnlyList<JsonObject> HttpRoutes { get; init; } = [];
+
+    /// <summary>
+    /// The Gateways the route names, by "namespace/name"; a Gateway that could not be read (missing, no permission,
+    /// Gateway API not served) is absent and listed in <see cref="UnreadableGateways"/> when the read was refused.
+    /// </summary>
+    public IReadOnlyDictionary<string, JsonObject> Gateways { get; init; } = new Dictionary<string, JsonObject>();
+
+    public IReadOnlySet<string> UnreadableGateways { get; init; } = new HashSet<string>();
+
     public IReadOnlyList<JsonObject> NetworkPolicies { get; init; } = [];
 
     public IReadOnlyList<JsonObject> Events { get; init; } = [];

@@ -34,7 +34,9 @@ public static class DiagnosisSteps
         if (answer.Error is not null || answer.Addresses.Count == 0)
         {
             return new StepResult(StepNames.Dns, StepStatus.Fail, $"{shop.Host} does not resolve from here: {answer.Error ?? "no address"}", [],
-                "create the DNS record for spec.host pointing at the Ingress's load-balancer address (kubectl get ingress " + shop.Name + " -n " + shop.Namespace + ")");
+                shop.UsesGateway
+                    ? "create the DNS record for spec.host pointing at the Gateway's address (kubectl get gateway -A)"
+                    : "create the DNS record for spec.host pointing at the Ingress's load-balancer address (kubectl get ingress " + shop.Name + " -n " + shop.Namespace + ")");
         }
 
         var expected = shop.LoadBalancerAddresses().ToList();
@@ -58,12 +60,17 @@ public static class DiagnosisSteps
         }
 
         return new StepResult(StepNames.Dns, StepStatus.Warn,
-            $"{shop.Host} resolves to {string.Join(", ", resolved)}, not to the Ingress's load balancer ({string.Join(", ", lbAddresses.Order(StringComparer.Ordinal))})", evidence,
+            $"{shop.Host} resolves to {string.Join(", ", resolved)}, not to the {(shop.UsesGateway ? "Gateway's address" : "Ingress's load balancer")} ({string.Join(", ", lbAddresses.Order(StringComparer.Ordinal))})", evidence,
             "point the DNS record at the load balancer (or wait for the old record's TTL)");
     }
 
     private static StepResult LoadBalancer(ShopView shop)
     {
+        if (shop.UsesGateway)
+        {
+            return GatewayLoadBalancer(shop);
+        }
+
         if (shop.Ingress is null)
         {
             return new StepResult(StepNames.LoadBalancer, StepStatus.Fail, $"Ingress {shop.Name} not found in {shop.Namespace}", [],
@@ -96,8 +103,63 @@ public static class DiagnosisSteps
         return StepResult.Pass(StepNames.LoadBalancer, $"Ingress {shop.Name} has address {shown} (no connection tried; --probe tries one)");
     }
 
+    // A gateway shop enters through its Gateways: each must exist and have an address (status.addresses), which its
+    // implementation writes once it has programmed the Gateway.
+    private static StepResult GatewayLoadBalancer(ShopView shop)
+    {
+        var evidence = new List<string>();
+        var problems = new List<string>();
+        var unread = new List<string>();
+        foreach (var reference in shop.ParentRefs)
+        {
+            if (shop.Snapshot.Gateways.GetValueOrDefault(reference) is not { } gateway)
+            {
+                if (shop.Snapshot.UnreadableGateways.Contains(reference))
+                {
+                    unread.Add(reference);
+                }
+                else
+                {
+                    problems.Add($"Gateway {reference} not found");
+                }
+
+                continue;
+            }
+
+            var addresses = (gateway["status"]?["addresses"] as JsonArray)?.OfType<JsonObject>().Select(a => (string?)a["value"]).OfType<string>().ToList() ?? [];
+            var programmed = Condition(gateway, "Programmed");
+            evidence.Add($"Gateway {reference}: addresses {(addresses.Count == 0 ? "none" : string.Join(", ", addresses))}; Programmed={(string?)programmed?["status"] ?? "unknown"}");
+            if (addresses.Count == 0)
+            {
+                problems.Add($"Gateway {reference} has no address (status.addresses is empty)" +
+                    ((string?)programmed?["status"] == "False" ? $": Programmed=False {(string?)programmed?["reason"]}: {(string?)programmed?["message"]}" : ": its implementation has not programmed it"));
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            var (gatewayNamespace, gatewayName) = SplitReference(shop.ParentRefs[0]);
+            return new StepResult(StepNames.LoadBalancer, StepStatus.Fail, problems[0], [.. problems, .. evidence],
+                $"check the Gateway and its implementation's controller: kubectl describe gateway {gatewayName} -n {gatewayNamespace}");
+        }
+
+        if (unread.Count > 0)
+        {
+            return new StepResult(StepNames.LoadBalancer, StepStatus.Warn,
+                $"could not read Gateway {string.Join(", ", unread)} (no permission to get gateways, or the Gateway API is not served): its address is unknown", [.. evidence]);
+        }
+
+        var shown = string.Join(", ", shop.LoadBalancerAddresses().Select(a => a.Ip ?? a.Hostname));
+        return new StepResult(StepNames.LoadBalancer, StepStatus.Pass, $"Gateway {string.Join(", ", shop.ParentRefs)} has address {shown} (no connection tried; --probe tries one)", [.. evidence]);
+    }
+
     private static StepResult IngressRoutes(ShopView shop)
     {
+        if (shop.UsesGateway)
+        {
+            return RouteRules(shop);
+        }
+
         if (shop.Ingress is null || shop.Desired is null)
         {
             return StepResult.Skip(StepNames.IngressRoutes, shop.Ingress is null ? "no Ingress" : "the ShopInstance is invalid: " + shop.InvalidReason);
@@ -150,6 +212,76 @@ public static class DiagnosisSteps
             ? StepResult.Pass(StepNames.IngressRoutes, $"Ingress {shop.Name} routes {shop.Host} / → {shop.Name}-web and /api → {shop.Name}-api" + (className is null ? "" : $" (class {className})"))
             : new StepResult(StepNames.IngressRoutes, StepStatus.Fail, $"Ingress {shop.Name}: " + problems[0], [.. problems],
                 $"the operator repairs its Ingress on the next pass; if it does not, kubectl describe shop {shop.Name} -n {shop.Namespace}");
+    }
+
+    // The HTTPRoute of a gateway shop, checked like an Ingress: its host, /api and / to the right Services and ports,
+    // and what the Gateways said of it (status.parents[].conditions Accepted and ResolvedRefs).
+    private static StepResult RouteRules(ShopView shop)
+    {
+        if (shop.Desired is null)
+        {
+            return StepResult.Skip(StepNames.IngressRoutes, "the ShopInstance is invalid: " + shop.InvalidReason);
+        }
+
+        if (shop.Route is not { } live)
+        {
+            return new StepResult(StepNames.IngressRoutes, StepStatus.Fail, $"HTTPRoute {shop.Name} not found in {shop.Namespace}", [],
+                $"kubectl describe shop {shop.Name} -n {shop.Namespace}: the operator reports why a child was not applied (for example, the Gateway API CRDs are not installed)");
+        }
+
+        var problems = new List<string>();
+        var hostnames = (live["spec"]?["hostnames"] as JsonArray)?.Select(h => (string?)h).ToList() ?? [];
+        if (shop.Host is not null && !hostnames.Contains(shop.Host))
+        {
+            problems.Add($"hostnames [{string.Join(", ", hostnames)}] do not include {shop.Host}");
+        }
+
+        var liveRules = (live["spec"]?["rules"] as JsonArray)?.OfType<JsonObject>().ToList() ?? [];
+        foreach (var wanted in (shop.DesiredOf("HTTPRoute", shop.Name)?["spec"]?["rules"] as JsonArray)?.OfType<JsonObject>() ?? [])
+        {
+            var path = (string?)wanted["matches"]?[0]?["path"]?["value"];
+            var wantService = (string?)wanted["backendRefs"]?[0]?["name"];
+            var wantPort = wanted["backendRefs"]?[0]?["port"]?.ToString();
+            var match = liveRules.FirstOrDefault(r => (r["matches"] as JsonArray)?.Any(m => (string?)m?["path"]?["value"] == path) == true);
+            if (match is null)
+            {
+                problems.Add($"path {path} is missing (want service {wantService} port {wantPort})");
+                continue;
+            }
+
+            var backends = (match["backendRefs"] as JsonArray)?.OfType<JsonObject>().Select(b => $"{(string?)b["name"]} port {b["port"]}").ToList() ?? [];
+            if (backends.Count != 1 || backends[0] != $"{wantService} port {wantPort}")
+            {
+                problems.Add($"path {path} goes to {(backends.Count == 0 ? "no backend" : string.Join(" and ", backends))}, want {wantService} port {wantPort}");
+            }
+        }
+
+        var parents = (live["status"]?["parents"] as JsonArray)?.OfType<JsonObject>().ToList() ?? [];
+        foreach (var parent in parents)
+        {
+            var gateway = ((string?)parent["parentRef"]?["namespace"] ?? shop.Namespace) + "/" + (string?)parent["parentRef"]?["name"];
+            foreach (var type in new[] { "Accepted", "ResolvedRefs" })
+            {
+                // Route status keeps its conditions per parent (status.parents[].conditions), not under a status of their own.
+                if ((parent["conditions"] as JsonArray)?.OfType<JsonObject>().FirstOrDefault(c => (string?)c["type"] == type) is { } condition
+                    && (string?)condition["status"] == "False")
+                {
+                    problems.Add($"Gateway {gateway}: {type}=False {(string?)condition["reason"]}: {(string?)condition["message"]}");
+                }
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            return new StepResult(StepNames.IngressRoutes, StepStatus.Fail, $"HTTPRoute {shop.Name}: " + problems[0], [.. problems],
+                $"kubectl describe httproute {shop.Name} -n {shop.Namespace}; a Gateway refusing the route usually means its listener does not allow routes from {shop.Namespace} (allowedRoutes) or has no listener for {shop.Host}");
+        }
+
+        var routes = $"HTTPRoute {shop.Name} routes {shop.Host} / → {shop.Name}-web and /api → {shop.Name}-api";
+        return parents.Count == 0
+            ? new StepResult(StepNames.IngressRoutes, StepStatus.Warn, routes + ", but no Gateway has reported on it yet (status.parents is empty)", [],
+                $"check that the Gateway's implementation is running and that parentRefs name an existing Gateway: kubectl describe httproute {shop.Name} -n {shop.Namespace}")
+            : StepResult.Pass(StepNames.IngressRoutes, routes + $", accepted by {string.Join(", ", shop.ParentRefs)}");
     }
 
     private static StepResult ServiceEndpoints(ShopView shop)
@@ -525,6 +657,13 @@ public static class DiagnosisSteps
         || line.Contains("Exception", StringComparison.Ordinal) || line.Contains("error", StringComparison.OrdinalIgnoreCase);
 
     internal static string NameOf(JsonObject o) => (string?)o["metadata"]?["name"] ?? "";
+
+    /// <summary>"namespace/name" into its parts.</summary>
+    internal static (string Namespace, string Name) SplitReference(string reference)
+    {
+        var slash = reference.IndexOf('/', StringComparison.Ordinal);
+        return (reference[..slash], reference[(slash + 1)..]);
+    }
 
     private static bool IsReady(JsonObject pod) => (string?)Condition(pod, "Ready")?["status"] == "True";
 

@@ -14,6 +14,9 @@ internal sealed class ShopView
         Host = (string?)snapshot.Shop["spec"]?["host"];
         Ingress = snapshot.Ingresses.FirstOrDefault(i => DiagnosisSteps.NameOf(i) == Name);
         IngressClassName = (string?)Ingress?["spec"]?["ingressClassName"];
+        Route = snapshot.HttpRoutes.FirstOrDefault(r => DiagnosisSteps.NameOf(r) == Name);
+        ParentRefs = (snapshot.Shop["spec"]?["gateway"]?["parentRefs"] as JsonArray)?.OfType<JsonObject>()
+            .Select(p => ((string?)p["namespace"] ?? Namespace) + "/" + (string?)p["name"]).Distinct(StringComparer.Ordinal).ToList() ?? [];
         var errors = ShopInstanceValidator.Validate(snapshot.Shop);
         if (errors.Count == 0)
         {
@@ -42,6 +45,15 @@ internal sealed class ShopView
 
     public string? IngressClassName { get; }
 
+    /// <summary>True when the shop is exposed through the Gateway API (spec.gateway) instead of an Ingress.</summary>
+    public bool UsesGateway => ParentRefs.Count > 0;
+
+    /// <summary>The live HTTPRoute of a gateway shop, or null.</summary>
+    public JsonObject? Route { get; }
+
+    /// <summary>The Gateways of spec.gateway.parentRefs as "namespace/name", in order.</summary>
+    public IReadOnlyList<string> ParentRefs { get; }
+
     /// <summary>The children the operator would apply now; null when the spec is invalid.</summary>
     public IReadOnlyList<JsonObject>? Desired { get; }
 
@@ -54,8 +66,16 @@ internal sealed class ShopView
     public JsonObject? DesiredOf(string kind, string name) =>
         Desired?.FirstOrDefault(o => (string?)o["kind"] == kind && DiagnosisSteps.NameOf(o) == name);
 
-    public IEnumerable<(string? Ip, string? Hostname)> LoadBalancerAddresses() =>
-        (Ingress?["status"]?["loadBalancer"]?["ingress"] as JsonArray)?.OfType<JsonObject>()
+    /// <summary>
+    /// Where traffic for the host enters: the Ingress's status.loadBalancer, or for a gateway shop the addresses of
+    /// its Gateways (status.addresses, type IPAddress or Hostname).
+    /// </summary>
+    public IEnumerable<(string? Ip, string? Hostname)> LoadBalancerAddresses() => UsesGateway
+        ? ParentRefs.Select(r => Snapshot.Gateways.GetValueOrDefault(r)).OfType<JsonObject>()
+            .SelectMany(g => (g["status"]?["addresses"] as JsonArray)?.OfType<JsonObject>() ?? [])
+            .Select(a => ((string?)a["type"] is "Hostname" ? (null, (string?)a["value"]) : ((string?)a["value"], (string?)null)))
+            .Where(a => a.Item1 is not null || a.Item2 is not null)
+        : (Ingress?["status"]?["loadBalancer"]?["ingress"] as JsonArray)?.OfType<JsonObject>()
             .Select(a => ((string?)a["ip"], (string?)a["hostname"]))
             .Where(a => a.Item1 is not null || a.Item2 is not null) ?? [];
 
@@ -71,6 +91,6 @@ internal sealed class ShopView
 
     /// <summary>The live objects the shop owns (by name, as the operator names them).</summary>
     public IEnumerable<JsonObject> Children() =>
-        Snapshot.Deployments.Concat(Snapshot.Services).Concat(Snapshot.Ingresses).Concat(Snapshot.NetworkPolicies)
+        Snapshot.Deployments.Concat(Snapshot.Services).Concat(Snapshot.Ingresses).Concat(Snapshot.HttpRoutes).Concat(Snapshot.NetworkPolicies)
             .Where(o => (o["metadata"]?["ownerReferences"] as JsonArray)?.Any(r => (string?)r?["kind"] == "ShopInstance" && (string?)r?["name"] == Name) == true);
 }

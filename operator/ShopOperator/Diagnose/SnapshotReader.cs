@@ -22,6 +22,7 @@ public sealed class SnapshotReader(KubeApi api, HostResolver resolve, TimeProvid
     internal static readonly ResourceKind Pod = new("", "v1", "pods", "Pod");
     internal static readonly ResourceKind EndpointSlice = new("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice");
     internal static readonly ResourceKind IngressClass = new("networking.k8s.io", "v1", "ingressclasses", "IngressClass");
+    internal static readonly ResourceKind Gateway = new("gateway.networking.k8s.io", "v1", "gateways", "Gateway");
 
     /// <summary>Null when the ShopInstance does not exist.</summary>
     public async Task<ClusterSnapshot?> ReadAsync(string ns, string name, TimeSpan since, bool probe, CancellationToken ct)
@@ -38,6 +39,7 @@ public sealed class SnapshotReader(KubeApi api, HostResolver resolve, TimeProvid
         var services = ListOrEmptyAsync(ResourceKind.Service, ns, instance, ct);
         var slices = ListOrEmptyAsync(EndpointSlice, ns, $"kubernetes.io/service-name in ({name}-web,{name}-api)", ct);
         var ingresses = ListOrEmptyAsync(ResourceKind.Ingress, ns, instance, ct);
+        var routes = ListOrEmptyAsync(ResourceKind.HttpRoute, ns, instance, ct);
         var policies = ListOrEmptyAsync(ResourceKind.NetworkPolicy, ns, instance, ct);
         var events = ListOrEmptyAsync(ResourceKind.Event, ns, null, ct);
         var classes = ReadClassesAsync(ct);
@@ -50,6 +52,7 @@ public sealed class SnapshotReader(KubeApi api, HostResolver resolve, TimeProvid
             Services = await services,
             EndpointSlices = await slices,
             Ingresses = [.. (await ingresses).Where(i => DiagnosisSteps.NameOf(i) == name)],
+            HttpRoutes = [.. (await routes).Where(r => DiagnosisSteps.NameOf(r) == name)],
             NetworkPolicies = await policies,
             Events = await events,
             IngressClasses = await classes,
@@ -76,6 +79,26 @@ public sealed class SnapshotReader(KubeApi api, HostResolver resolve, TimeProvid
             }
         }
 
+        var gateways = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
+        var unreadableGateways = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var reference in view.ParentRefs)
+        {
+            var (gatewayNamespace, gatewayName) = DiagnosisSteps.SplitReference(reference);
+            try
+            {
+                if (await GetOrNullAsync(Gateway, gatewayNamespace, gatewayName, ct) is { } gateway)
+                {
+                    gateways[reference] = gateway;
+                }
+            }
+            catch (KubeApiException e) when (e.StatusCode == HttpStatusCode.Forbidden)
+            {
+                unreadableGateways.Add(reference);
+            }
+        }
+
+        snapshot = snapshot with { Gateways = gateways, UnreadableGateways = unreadableGateways };
+        view = new ShopView(snapshot);
         var lbHost = view.LoadBalancerAddresses().Select(a => a.Hostname).FirstOrDefault(h => h is not null);
         return snapshot with
         {

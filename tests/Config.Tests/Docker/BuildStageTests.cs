@@ -46,13 +46,13 @@ public sealed partial class BuildStageTests
             {
                 var other = directory + "-" + words[0]["--from=".Length..];
                 await ReplayAsync(file, dockerfile, words[0]["--from=".Length..], other, output);
-                Copy(other, directory);
+                Repo.CopySource(other, directory);
             }
             else if (instruction.Keyword == "COPY")
             {
                 foreach (var source in words[..^1])
                 {
-                    Copy(Repo.Path(source.TrimEnd('/')), Path.Combine(directory, source.TrimEnd('/')));
+                    Repo.CopySource(Repo.Path(source.TrimEnd('/')), Path.Combine(directory, source.TrimEnd('/')));
                 }
             }
             else if (instruction.Keyword == "RUN")
@@ -62,29 +62,6 @@ public sealed partial class BuildStageTests
                 var result = await Processes.RunAsync("sh", ["-c", command], directory, new Dictionary<string, string?> { ["NUGET_SOURCE"] = "" }, TimeSpan.FromMinutes(6));
                 Assert.True(result.ExitCode == 0, $"{file} line {instruction.Line}: `{command}` failed:\n{result.Output}");
             }
-        }
-    }
-
-    private static void Copy(string from, string to)
-    {
-        if (File.Exists(from))
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
-            File.Copy(from, to, overwrite: true);
-            return;
-        }
-
-        foreach (var path in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
-        {
-            var relative = Path.GetRelativePath(from, path);
-            var parts = relative.Split(Path.DirectorySeparatorChar);
-            if (parts.Any(p => p is "bin" or "obj" or ".vs"))
-            {
-                continue; // .dockerignore: **/bin/, **/obj/
-            }
-
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(to, relative))!);
-            File.Copy(path, Path.Combine(to, relative), overwrite: true);
         }
     }
 

@@ -7,7 +7,7 @@ namespace Config.Tests.Manifests;
 [Collection(KustomizeFixture.Collection)]
 public sealed partial class KustomizeTests(KustomizeFixture fixture)
 {
-    public static TheoryData<string> Directories => new(Repo.KustomizationDirectories());
+    public static TheoryData<string> Directories => new(KustomizeFixture.KustomizationDirectories());
 
     private static readonly Dictionary<string, Func<JsonObject, IEnumerable<string>>> CustomKinds = new(StringComparer.Ordinal)
     {
@@ -79,7 +79,7 @@ public sealed partial class KustomizeTests(KustomizeFixture fixture)
     public void Every_pod_template_is_restricted()
     {
         Skip.IfNot(fixture.KubectlAvailable, "kubectl is not installed");
-        var workloads = fixture.All.Select(m => (m, spec: PodSecurity.PodSpecOf(m))).Where(p => p.spec is not null).ToList();
+        var workloads = fixture.All.Select(m => (m, spec: m.PodSpec)).Where(p => p.spec is not null).ToList();
         var problems = workloads.SelectMany(p => PodSecurity.Violations(p.spec!).Select(v => $"{p.m}: {v}")).ToList();
         Assert.True(problems.Count == 0, string.Join('\n', problems));
     }
@@ -91,7 +91,7 @@ public sealed partial class KustomizeTests(KustomizeFixture fixture)
         var images = new List<(Manifest, string)>();
         foreach (var m in fixture.All)
         {
-            var spec = PodSecurity.PodSpecOf(m);
+            var spec = m.PodSpec;
             if (spec is not null)
             {
                 images.AddRange(new[] { "initContainers", "containers" }

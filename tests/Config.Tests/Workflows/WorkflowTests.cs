@@ -85,6 +85,21 @@ public sealed partial class WorkflowTests
     }
 
     [Fact]
+    public void A_release_tag_attaches_the_kubectl_plugin_archive_built_by_package_plugin_sh()
+    {
+        var ci = Load("ci.yml");
+        var release = ci["jobs"]!["release-plugin"]!;
+        Assert.Equal("build-test", (string?)release["needs"]);
+        Assert.Contains("startsWith(github.ref, 'refs/tags/v')", (string?)release["if"], StringComparison.Ordinal);
+        Assert.Equal("write", (string?)release["permissions"]!["contents"]);
+        Assert.Single(release["permissions"]!.AsObject());
+        var runs = Runs(ci, "release-plugin");
+        Assert.Contains("./build/package-plugin.sh dist", runs, StringComparison.Ordinal);
+        Assert.Contains("gh release create \"$TAG\" dist/*", runs, StringComparison.Ordinal);
+        Assert.Contains("v*.*.*", ci["on"]!["push"]!["tags"]!.AsArray().Select(t => (string?)t));
+    }
+
+    [Fact]
     public void A_push_that_only_changes_deployed_digests_builds_nothing()
     {
         var ignored = Load("ci.yml")["on"]!["push"]!["paths-ignore"]!.AsArray().Select(p => (string?)p).ToList();

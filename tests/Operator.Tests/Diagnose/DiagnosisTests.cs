@@ -75,6 +75,61 @@ public sealed class DiagnosisTests
     }
 
     [Fact]
+    public void A_gateway_shop_passes_with_its_route_accepted_and_the_gateway_addressed()
+    {
+        var diagnosis = DiagnosisSteps.Run(Snapshots.Healthy(gateway: true));
+
+        Assert.Null(diagnosis.FailedStep);
+        Assert.Contains("HTTPRoute demo routes shop.example.com", Step(diagnosis, StepNames.IngressRoutes).Message, StringComparison.Ordinal);
+        Assert.Contains($"Gateway {Snapshots.GatewayRef} has address {Snapshots.LoadBalancerIp}", Step(diagnosis, StepNames.LoadBalancer).Message, StringComparison.Ordinal);
+        Assert.Equal(StepStatus.Pass, Step(diagnosis, StepNames.Dns).Status);
+    }
+
+    [Fact]
+    public void A_route_the_gateway_did_not_accept_fails_IngressRoutes_with_the_gateways_reason()
+    {
+        var snapshot = Snapshots.Healthy(gateway: true);
+        var accepted = snapshot.HttpRoutes[0]["status"]!["parents"]![0]!["conditions"]![0]!;
+        accepted["status"] = "False";
+        accepted["reason"] = "NotAllowedByListeners";
+        accepted["message"] = "no listener allows routes from namespace shop-dev";
+
+        var diagnosis = DiagnosisSteps.Run(snapshot);
+
+        Assert.Equal(StepNames.IngressRoutes, diagnosis.FailedStep);
+        Assert.Contains($"Gateway {Snapshots.GatewayRef}: Accepted=False NotAllowedByListeners: no listener allows routes from namespace shop-dev", Step(diagnosis, StepNames.IngressRoutes).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_route_edited_to_send_api_to_the_web_service_fails_IngressRoutes()
+    {
+        var snapshot = Snapshots.Healthy(gateway: true);
+        var api = snapshot.HttpRoutes[0]["spec"]!["rules"]!.AsArray().Single(r => (string?)r!["matches"]![0]!["path"]!["value"] == "/api")!;
+        api["backendRefs"]![0]!["name"] = "demo-web";
+
+        var diagnosis = DiagnosisSteps.Run(snapshot);
+
+        Assert.Equal(StepNames.IngressRoutes, diagnosis.FailedStep);
+        Assert.Contains("path /api goes to demo-web port 80, want demo-api port 80", Step(diagnosis, StepNames.IngressRoutes).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_missing_route_or_an_unaddressed_gateway_is_named()
+    {
+        var noRoute = Snapshots.Healthy(gateway: true) with { HttpRoutes = [] };
+        Assert.Contains("HTTPRoute demo not found in shop-dev", Step(DiagnosisSteps.Run(noRoute), StepNames.IngressRoutes).Message, StringComparison.Ordinal);
+
+        var unaddressed = Snapshots.Healthy(gateway: true);
+        unaddressed.Gateways[Snapshots.GatewayRef]["status"]!["addresses"] = new JsonArray();
+        var diagnosis = DiagnosisSteps.Run(unaddressed);
+        Assert.Equal(StepNames.LoadBalancer, diagnosis.FailedStep);
+        Assert.Contains($"Gateway {Snapshots.GatewayRef} has no address", Step(diagnosis, StepNames.LoadBalancer).Message, StringComparison.Ordinal);
+
+        var unreadable = Snapshots.Healthy(gateway: true) with { Gateways = new Dictionary<string, JsonObject>(), UnreadableGateways = new HashSet<string>([Snapshots.GatewayRef]) };
+        Assert.Equal(StepStatus.Warn, Step(DiagnosisSteps.Run(unreadable), StepNames.LoadBalancer).Status);
+    }
+
+    [Fact]
     public void A_missing_tls_secret_or_ingress_class_fails_IngressRoutes()
     {
         var snapshot = Snapshots.Healthy() with { IngressClasses = new HashSet<string>(["traefik"], StringComparer.Ordinal) };

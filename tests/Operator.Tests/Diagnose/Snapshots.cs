@@ -14,6 +14,19 @@ internal static class Snapshots
     public const string LoadBalancerIp = "203.0.113.10";
     public static readonly DateTimeOffset Now = new(2026, 11, 29, 12, 0, 0, TimeSpan.Zero);
 
+    public const string GatewayRef = "gateway-system/shared-gateway";
+
+    public static JsonObject Shop(bool gateway = false)
+    {
+        var shop = Shop();
+        if (gateway)
+        {
+            shop["spec"]!["gateway"] = new JsonObject { ["parentRefs"] = new JsonArray(new JsonObject { ["name"] = "shared-gateway", ["namespace"] = "gateway-system" }) };
+        }
+
+        return shop;
+    }
+
     public static JsonObject Shop() => new()
     {
         ["apiVersion"] = "shop.example.com/v1alpha1",
@@ -41,9 +54,10 @@ internal static class Snapshots
         },
     };
 
-    public static ClusterSnapshot Healthy()
+    /// <summary>A healthy shop; with <paramref name="gateway"/>, exposed through an HTTPRoute on an accepted, addressed Gateway instead of an Ingress.</summary>
+    public static ClusterSnapshot Healthy(bool gateway = false)
     {
-        var shop = Shop();
+        var shop = Shop(gateway);
         var typed = ShopInstance.FromJson(shop);
         var owner = new JsonObject { ["apiVersion"] = "shop.example.com/v1alpha1", ["kind"] = "ShopInstance", ["name"] = "demo", ["uid"] = "uid-demo", ["controller"] = true };
         var children = DesiredState.Build(typed, Image, Image).Select(c =>
@@ -53,8 +67,44 @@ internal static class Snapshots
             c["metadata"]!["creationTimestamp"] = "2026-11-28T09:00:00Z";
             return c;
         }).ToList();
-        var ingress = children.Single(c => (string?)c["kind"] == "Ingress");
-        ingress["status"] = new JsonObject { ["loadBalancer"] = new JsonObject { ["ingress"] = new JsonArray(new JsonObject { ["ip"] = LoadBalancerIp }) } };
+        var ingresses = children.Where(c => (string?)c["kind"] == "Ingress").ToList();
+        foreach (var ingress in ingresses)
+        {
+            ingress["status"] = new JsonObject { ["loadBalancer"] = new JsonObject { ["ingress"] = new JsonArray(new JsonObject { ["ip"] = LoadBalancerIp }) } };
+        }
+
+        var routes = children.Where(c => (string?)c["kind"] == "HTTPRoute").ToList();
+        foreach (var route in routes)
+        {
+            route["status"] = new JsonObject
+            {
+                ["parents"] = new JsonArray(new JsonObject
+                {
+                    ["parentRef"] = new JsonObject { ["name"] = "shared-gateway", ["namespace"] = "gateway-system" },
+                    ["controllerName"] = "gateway.envoyproxy.io/gatewayclass-controller",
+                    ["conditions"] = new JsonArray(
+                        new JsonObject { ["type"] = "Accepted", ["status"] = "True", ["reason"] = "Accepted" },
+                        new JsonObject { ["type"] = "ResolvedRefs", ["status"] = "True", ["reason"] = "ResolvedRefs" }),
+                }),
+            };
+        }
+
+        var gateways = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
+        if (gateway)
+        {
+            gateways[GatewayRef] = new JsonObject
+            {
+                ["apiVersion"] = "gateway.networking.k8s.io/v1",
+                ["kind"] = "Gateway",
+                ["metadata"] = new JsonObject { ["name"] = "shared-gateway", ["namespace"] = "gateway-system" },
+                ["status"] = new JsonObject
+                {
+                    ["addresses"] = new JsonArray(new JsonObject { ["type"] = "IPAddress", ["value"] = LoadBalancerIp }),
+                    ["conditions"] = new JsonArray(new JsonObject { ["type"] = "Programmed", ["status"] = "True", ["reason"] = "Programmed" }),
+                },
+            };
+        }
+
         var pods = new List<JsonObject>();
         var slices = new List<JsonObject>();
         foreach (var tier in new[] { "web", "api" })
@@ -89,7 +139,9 @@ internal static class Snapshots
             Shop = shop,
             Deployments = [.. children.Where(c => (string?)c["kind"] == "Deployment")],
             Services = [.. children.Where(c => (string?)c["kind"] == "Service")],
-            Ingresses = [ingress],
+            Ingresses = ingresses,
+            HttpRoutes = routes,
+            Gateways = gateways,
             NetworkPolicies = [.. children.Where(c => (string?)c["kind"] == "NetworkPolicy")],
             Pods = pods,
             EndpointSlices = slices,

@@ -18,6 +18,8 @@ namespace Operator.Tests;
 public sealed class DatabaseEndToEndTests(EmulatorFixture fixture, PostgresFixture postgres, ITestOutputHelper output)
     : IClassFixture<PostgresFixture>
 {
+    private readonly RecordingOutput _log = new(new XunitOutput(output));
+
     private async Task<(TestKube Kube, OperatorInstance Operator, string Ns)> StartAsync(string prefix, string deletionPolicy, string? adminPassword = null)
     {
         var ns = $"{prefix}-{Guid.NewGuid().ToString("N")[..6]}";
@@ -41,7 +43,7 @@ public sealed class DatabaseEndToEndTests(EmulatorFixture fixture, PostgresFixtu
         var op = await OperatorInstance.StartAsync(
             fixture.Cluster.Config,
             OperatorInstance.TestOptions() with { WatchNamespaces = [ns], RateLimiter = ShopOperator.Runtime.RateLimiterOptions.Default with { MaxDelay = TimeSpan.FromMilliseconds(500) } },
-            new XunitOutput(output));
+            _log);
         var shop = TestKube.Shop(ns, "demo");
         shop["spec"]!["database"] = new JsonObject
         {
@@ -149,5 +151,21 @@ public sealed class DatabaseEndToEndTests(EmulatorFixture fixture, PostgresFixtu
         Assert.Null(await kube.TryGetAsync(ResourceKind.Secret, ns, "demo-db"));
         Assert.DoesNotContain("not-the-admin-password", shop["status"]!.ToJsonString(), StringComparison.Ordinal);
         Assert.NotNull(await kube.TryGetAsync(ResourceKind.Deployment, ns, "demo-web"));
+
+        // A database failure is an error, not a requeue (issue 13): the condition says why, it is counted as a
+        // (terminal) reconcile error, logged at Warning or above with its reason, and a Warning Event names it.
+        Assert.Equal("False", TestKube.ConditionStatus(shop, "Ready"));
+        Assert.False(string.IsNullOrWhiteSpace(TestKube.Condition(shop, "DatabaseReady")!["message"]?.GetValue<string>()));
+        await Poll.UntilAsync(() => op.Metrics.TerminalReconcileErrors.WithLabels("shopinstance").Value >= 1, what: "the failure counted as a terminal reconcile error");
+        var events = await Poll.UntilAsync(
+            async () => (await kube.Api.ListAsync(ResourceKind.Event, ns, null, CancellationToken.None)).Items
+                .Where(e => (string?)e["type"] == "Warning" && (string?)e["reason"] == ProvisionReasons.AuthenticationFailed).ToList() is { Count: > 0 } found ? found : null,
+            TimeSpan.FromSeconds(20),
+            "a Warning Event with reason " + ProvisionReasons.AuthenticationFailed);
+        Assert.Equal("demo", (string?)events[0]["involvedObject"]?["name"]);
+        Assert.DoesNotContain("not-the-admin-password", events[0].ToJsonString(), StringComparison.Ordinal);
+        Assert.Contains(_log.Lines, l => (l.StartsWith("Warning ", StringComparison.Ordinal) || l.StartsWith("Error ", StringComparison.Ordinal))
+            && l.Contains(ProvisionReasons.AuthenticationFailed, StringComparison.Ordinal));
+        Assert.DoesNotContain(_log.Lines, l => l.Contains("not-the-admin-password", StringComparison.Ordinal));
     }
 }

@@ -36,11 +36,11 @@ public sealed class ApiApp : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(server);
         var created = await server.CreateDatabaseAsync(prefix);
         var db = connection is null ? created : connection(created);
-        var httpPort = PostgresServer.FreeTcpPort();
-        var metricsPort = PostgresServer.FreeTcpPort();
+        var httpPort = Ports.FreeTcpPort();
+        var metricsPort = Ports.FreeTcpPort();
         while (metricsPort == httpPort)
         {
-            metricsPort = PostgresServer.FreeTcpPort();
+            metricsPort = Ports.FreeTcpPort();
         }
 
         var app = ShopApp.Build("api", [], new Dictionary<string, string?>

@@ -53,7 +53,7 @@ public sealed class CatalogAndCartTests(PostgresFixture fixture, SharedApi share
         Assert.Equal(earl, detail);
         Assert.StartsWith("/images/products/", detail!.ImageUrl, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, "wwwroot", detail.ImageUrl.TrimStart('/')))
-            || File.Exists(Path.Combine(RepoRoot(), "shop", "Shop", "wwwroot", detail.ImageUrl.TrimStart('/'))), detail.ImageUrl);
+            || File.Exists(Path.Combine(Repo.Root, "shop", "Shop", "wwwroot", detail.ImageUrl.TrimStart('/'))), detail.ImageUrl);
     }
 
     [Fact]
@@ -92,16 +92,5 @@ public sealed class CatalogAndCartTests(PostgresFixture fixture, SharedApi share
         forged.Headers.Add("Cookie", "shop_cart=00000000000000000000000000000001");
         using var forgedAnswer = await raw.SendAsync(forged);
         Assert.DoesNotContain("shop_cart=00000000000000000000000000000001", forgedAnswer.Headers.GetValues("Set-Cookie").Single(), StringComparison.Ordinal);
-    }
-
-    private static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ShopOperator.slnx")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? AppContext.BaseDirectory;
     }
 }

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using Npgsql;
-using Operator.Tests;
 using Shop.Api;
 using Shop.Contracts;
 using Shop.Data;

@@ -2,7 +2,6 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
-using Shop.Tests.E2E;
 using Testing.Postgres;
 using Xunit;
 
@@ -16,7 +15,7 @@ namespace Shop.Tests.Api;
 [Collection(PostgresFixture.Collection)]
 public sealed class OpenApiDocumentTests(PostgresFixture fixture)
 {
-    private static readonly string GoldenPath = Path.Combine(LocalStack.RepoRoot, "shop", "openapi.json");
+    private static readonly string GoldenPath = Path.Combine(Repo.Root, "shop", "openapi.json");
 
     [Fact]
     public async Task Served_document_equals_the_committed_one()

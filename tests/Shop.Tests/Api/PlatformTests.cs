@@ -118,8 +118,8 @@ public sealed class PlatformTests(PostgresFixture fixture)
         {
             ["SHOP_DB_CONNECTION"] = "Host=127.0.0.1;Port=1;Username=x;Password=secret-not-echoed",
             ["SHOP_API_URL"] = "http://127.0.0.1:1",
-            ["SHOP_HTTP_PORT"] = PostgresServer.FreeTcpPort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["SHOP_METRICS_PORT"] = PostgresServer.FreeTcpPort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["SHOP_HTTP_PORT"] = Ports.FreeTcpPort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["SHOP_METRICS_PORT"] = Ports.FreeTcpPort().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["SHOP_LISTEN_ADDRESS"] = "127.0.0.1",
         };
         env[name] = value;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text;
-using Testing.Postgres;
 using Xunit;
 
 namespace Shop.Tests.E2E;
@@ -22,8 +21,6 @@ public sealed class LocalStack : IAsyncLifetime
     private readonly StringBuilder _output = new();
     private Process? _process;
     private string? _stateDir;
-
-    public static string RepoRoot { get; } = FindRepoRoot();
 
     public Uri BaseUrl { get; private set; } = new("http://127.0.0.1/");
 
@@ -56,26 +53,26 @@ public sealed class LocalStack : IAsyncLifetime
             File.SetUnixFileMode(_stateDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
             | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
         }
-        var port = PostgresServer.FreeTcpPort();
-        var apiPort = PostgresServer.FreeTcpPort();
-        var webPort = PostgresServer.FreeTcpPort();
+        var port = Ports.FreeTcpPort();
+        var apiPort = Ports.FreeTcpPort();
+        var webPort = Ports.FreeTcpPort();
         BaseUrl = new Uri($"http://127.0.0.1:{port}/");
         ApiUrl = new Uri($"http://127.0.0.1:{apiPort}/");
         WebUrl = new Uri($"http://127.0.0.1:{webPort}/");
 
-        var psi = new ProcessStartInfo("bash", [Path.Combine(RepoRoot, "shop", "run-local.sh")])
+        var psi = new ProcessStartInfo("bash", [Path.Combine(Repo.Root, "shop", "run-local.sh")])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = RepoRoot,
+            WorkingDirectory = Repo.Root,
         };
         psi.Environment["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         psi.Environment["API_PORT"] = apiPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         psi.Environment["WEB_PORT"] = webPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        psi.Environment["PG_PORT"] = PostgresServer.FreeTcpPort().ToString(System.Globalization.CultureInfo.InvariantCulture);
-        psi.Environment["API_METRICS_PORT"] = PostgresServer.FreeTcpPort().ToString(System.Globalization.CultureInfo.InvariantCulture);
-        psi.Environment["WEB_METRICS_PORT"] = PostgresServer.FreeTcpPort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        psi.Environment["PG_PORT"] = Ports.FreeTcpPort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        psi.Environment["API_METRICS_PORT"] = Ports.FreeTcpPort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        psi.Environment["WEB_METRICS_PORT"] = Ports.FreeTcpPort().ToString(System.Globalization.CultureInfo.InvariantCulture);
         psi.Environment["SHOP_DEV_DIR"] = _stateDir;
         psi.Environment["SHOP_API_RATE"] = ApiRatePerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture);
         psi.Environment["SHOP_API_BURST"] = ApiBurst.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -161,19 +158,6 @@ public sealed class LocalStack : IAsyncLifetime
         {
             _output.AppendLine(line);
         }
-    }
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "ShopOperator.slnx")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("repository root (ShopOperator.slnx) not found above " + AppContext.BaseDirectory);
     }
 }
 

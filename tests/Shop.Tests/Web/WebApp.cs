@@ -2,7 +2,6 @@ using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
 using Shop.Hosting;
-using Testing.Postgres;
 
 namespace Shop.Tests.Web;
 
@@ -24,11 +23,11 @@ public sealed partial class WebApp : IAsyncDisposable
 
     public static async Task<WebApp> StartAsync(Uri apiUrl, IReadOnlyDictionary<string, string?>? extra = null)
     {
-        var httpPort = PostgresServer.FreeTcpPort();
-        var metricsPort = PostgresServer.FreeTcpPort();
+        var httpPort = Ports.FreeTcpPort();
+        var metricsPort = Ports.FreeTcpPort();
         while (metricsPort == httpPort)
         {
-            metricsPort = PostgresServer.FreeTcpPort();
+            metricsPort = Ports.FreeTcpPort();
         }
 
         var settings = new Dictionary<string, string?>

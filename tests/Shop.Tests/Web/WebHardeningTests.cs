@@ -50,7 +50,7 @@ public sealed class WebHardeningTests(PostgresFixture fixture, SharedApi shared)
     public async Task Pages_answer_503_when_the_api_cannot_answer(string path)
     {
         // Nothing listens on this port: every api call fails to connect.
-        await using var web = await WebApp.StartAsync(new Uri($"http://127.0.0.1:{PostgresServer.FreeTcpPort()}/"));
+        await using var web = await WebApp.StartAsync(new Uri($"http://127.0.0.1:{Ports.FreeTcpPort()}/"));
         using var http = new HttpClient(new HttpClientHandler { UseCookies = false, AllowAutoRedirect = false }) { BaseAddress = web.BaseAddress };
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(path, UriKind.Relative));
         request.Headers.TryAddWithoutValidation("Cookie", $"{ApiConventions.CartCookieName}={Guid.NewGuid():N}");

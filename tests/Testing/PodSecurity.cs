@@ -1,10 +1,10 @@
 using System.Text.Json.Nodes;
 
-namespace Config.Tests.Manifests;
+namespace Testing;
 
 /// <summary>
-/// The Pod Security Standard "restricted" (plus "baseline", which it includes) for one pod spec, as
-/// the API server's admission would judge it. A local copy until ShopOperator.Model's public checker lands.
+/// The Pod Security Standard "restricted" profile (v1.32; it includes "baseline") for one pod spec, as the API
+/// server's PodSecurity admission would judge it: every workload we ship or render must pass it.
 /// </summary>
 public static class PodSecurity
 {
@@ -12,19 +12,6 @@ public static class PodSecurity
     {
         "configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret",
     };
-
-    /// <summary>The pod spec of a workload (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob), or null.</summary>
-    public static JsonObject? PodSpecOf(Manifest manifest)
-    {
-        ArgumentNullException.ThrowIfNull(manifest);
-        return manifest.Kind switch
-        {
-            "Pod" => manifest.Json["spec"]?.AsObject(),
-            "Deployment" or "StatefulSet" or "DaemonSet" or "ReplicaSet" or "Job" => manifest.Json["spec"]?["template"]?["spec"]?.AsObject(),
-            "CronJob" => manifest.Json["spec"]?["jobTemplate"]?["spec"]?["template"]?["spec"]?.AsObject(),
-            _ => null,
-        };
-    }
 
     public static IReadOnlyList<string> Violations(JsonObject podSpec)
     {
@@ -48,7 +35,7 @@ public static class PodSecurity
             }
         }
 
-        if (pod?["runAsUser"] is JsonValue podUser && podUser.GetValue<long>() == 0)
+        if (IsZero(pod?["runAsUser"]))
         {
             problems.Add("pod runAsUser is 0");
         }
@@ -76,7 +63,7 @@ public static class PodSecurity
                 problems.Add($"{name}: runAsNonRoot must be true (container or pod)");
             }
 
-            if (sc?["runAsUser"] is JsonValue user && user.GetValue<long>() == 0)
+            if (IsZero(sc?["runAsUser"]))
             {
                 problems.Add($"{name}: runAsUser is 0");
             }
@@ -103,7 +90,7 @@ public static class PodSecurity
 
             foreach (var port in container["ports"]?.AsArray() ?? [])
             {
-                if (port?["hostPort"] is JsonValue hostPort && hostPort.GetValue<long>() != 0)
+                if (port?["hostPort"] is JsonValue hostPort && !IsZero(hostPort))
                 {
                     problems.Add($"{name}: hostPort {hostPort}");
                 }
@@ -112,4 +99,7 @@ public static class PodSecurity
 
         return problems;
     }
+
+    // A number from parsed JSON or built in memory (int or long): compare its JSON text.
+    private static bool IsZero(JsonNode? node) => node is JsonValue && node.ToJsonString() == "0";
 }

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Config.Tests;
+namespace Testing;
 
 public sealed record ProcessResult(int ExitCode, string StdOut, string StdErr)
 {
@@ -60,8 +60,12 @@ public static class Processes
         return new ProcessResult(process.ExitCode, await stdout, await stderr);
     }
 
-    public static bool OnPath(string command) =>
+    /// <summary>The full path of <paramref name="command"/> in a PATH directory, or null.</summary>
+    public static string? Find(string command) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "")
             .Split(System.IO.Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Any(dir => File.Exists(System.IO.Path.Combine(dir, command)));
+            .Select(dir => System.IO.Path.Combine(dir, command))
+            .FirstOrDefault(File.Exists);
+
+    public static bool OnPath(string command) => Find(command) is not null;
 }
