@@ -12,13 +12,13 @@ public sealed record ShopInstance(string Name, string Namespace, string Uid, lon
     /// </summary>
     public static ShopInstance FromJson(JsonObject shop)
     {
-        ArgumentNullException.ThrowIfNull(shop);
-        var errors = ShopInstanceValidator.Validate(shop);
-        if (errors.Count > 0)
-        {
-            throw new ArgumentException("invalid ShopInstance: " + string.Join("; ", errors), nameof(shop));
-        }
+        var parsed = ParsedShop.Parse(shop);
+        return parsed.Shop ?? throw new ArgumentException("invalid ShopInstance: " + string.Join("; ", parsed.Errors), nameof(shop));
+    }
 
+    /// <summary>The typed view of an object <see cref="ShopInstanceValidator"/> has just accepted (see <see cref="ParsedShop.Parse"/>).</summary>
+    internal static ShopInstance FromValidJson(JsonObject shop)
+    {
         var meta = shop["metadata"]!;
         var spec = WithoutNulls(shop["spec"])!.Deserialize<ShopInstanceSpec>(ModelJson.Options)!;
         return new ShopInstance(
@@ -59,4 +59,33 @@ public sealed record ShopInstance(string Name, string Namespace, string Uid, lon
         null => null,
         _ => node.DeepClone(),
     };
+}
+
+/// <summary>
+/// A ShopInstance as read from the API server, validated once: the raw object, the field errors, and the typed view
+/// when there are none. A reconcile pass parses once and hands this to every step (planner, status, diagnosis).
+/// </summary>
+public sealed record ParsedShop
+{
+    private ParsedShop(JsonObject json, IReadOnlyList<FieldError> errors, ShopInstance? shop)
+    {
+        Json = json;
+        Errors = errors;
+        Shop = shop;
+    }
+
+    public JsonObject Json { get; }
+
+    /// <summary>Every rule the object breaks (<see cref="ShopInstanceValidator"/>); empty when it is valid.</summary>
+    public IReadOnlyList<FieldError> Errors { get; }
+
+    /// <summary>The typed view; null exactly when <see cref="Errors"/> is not empty.</summary>
+    public ShopInstance? Shop { get; }
+
+    public static ParsedShop Parse(JsonObject json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        var errors = ShopInstanceValidator.Validate(json);
+        return new ParsedShop(json, errors, errors.Count == 0 ? ShopInstance.FromValidJson(json) : null);
+    }
 }

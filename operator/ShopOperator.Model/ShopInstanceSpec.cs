@@ -124,9 +124,8 @@ public sealed record ParentReference
 
 public sealed record TierSpec
 {
-    [Default(Defaults.Replicas)]
     [Range(0, 100)]
-    [Doc("Pods of this tier; more than one also gets a PodDisruptionBudget (maxUnavailable 1).")]
+    [Doc("Pods of this tier; more than one also gets a PodDisruptionBudget (maxUnavailable 1). Unset: the operator does not manage the count, so a HorizontalPodAutoscaler (or kubectl scale) owns it; a new Deployment starts with 1, and the tier gets a PodDisruptionBudget.")]
     public int? Replicas { get; init; }
 
     [Doc("Container resources; defaults: requests cpu 100m, memory 128Mi; limits cpu 1, memory 256Mi.")]
@@ -370,7 +369,6 @@ public sealed record RolloutSpec
 public static class Defaults
 {
     public const string IngressClassName = "nginx";
-    public const int Replicas = 2;
     public const string ConnectionStringKey = "connectionString";
     public const int ProgressDeadlineSeconds = 600;
 }

@@ -25,7 +25,7 @@ public sealed record SecretReference(string Name, IReadOnlyList<string> Keys, st
 /// and the live HTTPRoute with spec.gateway, whose status.parents[].conditions say whether its Gateways took it.
 /// </summary>
 public sealed record PlanRequest(
-    JsonObject Shop,
+    ParsedShop Shop,
     JsonObject? LiveApiDeployment,
     JsonObject? LiveWebDeployment,
     DatabaseCondition? Database,
@@ -74,14 +74,14 @@ public static class ShopPlanner
     public static Plan Plan(PlanRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var shopJson = request.Shop;
+        var shopJson = request.Shop.Json;
         var generation = JsonRead.Long(JsonRead.Child(shopJson["metadata"], "generation")) ?? 0;
         var previous = ShopInstance.ReadStatus(shopJson["status"]);
         var conditions = new ConditionSet(previous?.Conditions, generation, request.Now);
         var status = (previous ?? new ShopInstanceStatus()) with { ObservedGeneration = generation };
 
-        var errors = ShopInstanceValidator.Validate(shopJson);
-        if (errors.Count > 0)
+        var errors = request.Shop.Errors;
+        if (request.Shop.Shop is not { } shop)
         {
             var message = string.Join("; ", errors);
             conditions.Set(ConditionSet.Ready, false, "InvalidSpec", message)
@@ -94,7 +94,6 @@ public static class ShopPlanner
             return new Plan(true, false, [], status with { Conditions = conditions.ToList() }, events, false);
         }
 
-        var shop = ShopInstance.FromJson(shopJson);
         var spec = shop.Spec;
         if (spec.Suspend)
         {
@@ -286,12 +285,11 @@ public static class ShopPlanner
     public static ProvisionRequest? Provision(JsonObject shopJson)
     {
         ArgumentNullException.ThrowIfNull(shopJson);
-        if (ShopInstanceValidator.Validate(shopJson).Count > 0)
+        if (ParsedShop.Parse(shopJson).Shop is not { } shop)
         {
             return null;
         }
 
-        var shop = ShopInstance.FromJson(shopJson);
         return shop.Spec.Database.Provision is { } provision
             ? new ProvisionRequest(shop.Namespace, shop.Name, provision.AdminSecretRef.Name, DatabaseSecretNameFor(shop), provision.DeletionPolicy == DeletionPolicy.Delete)
             : null;
@@ -301,7 +299,7 @@ public static class ShopPlanner
     public static bool IsSuspendedOrInvalid(JsonObject shopJson)
     {
         ArgumentNullException.ThrowIfNull(shopJson);
-        return ShopInstanceValidator.Validate(shopJson).Count > 0 || ShopInstance.FromJson(shopJson).Spec.Suspend;
+        return ParsedShop.Parse(shopJson).Shop is not { } shop || shop.Spec.Suspend;
     }
 
     private static string DatabaseSecretNameFor(ShopInstance shop) => DesiredState.DatabaseSecretName(shop.Name);

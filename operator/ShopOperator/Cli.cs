@@ -267,11 +267,11 @@ public static class Cli
             }
 
             shop["metadata"]!["namespace"] ??= "default";
-            var errors = ShopInstanceValidator.Validate(shop);
-            if (errors.Count > 0)
+            var parsed = ParsedShop.Parse(shop);
+            if (parsed.Shop is not { } typed)
             {
                 stderr.WriteLine($"render: {shop["metadata"]!["name"]} is invalid:");
-                foreach (var error in errors)
+                foreach (var error in parsed.Errors)
                 {
                     stderr.WriteLine("  " + error);
                 }
@@ -280,7 +280,6 @@ public static class Cli
             }
 
             // Outside a rollout both tiers run spec.image.
-            var typed = ShopInstance.FromJson(shop);
             foreach (var child in DesiredState.Build(typed, typed.Spec.Image, typed.Spec.Image))
             {
                 if (child["kind"]?.GetValue<string>() == "Secret")

@@ -29,7 +29,7 @@ public sealed class PlannerTests
 
     private static Plan Pass(JsonObject shop, JsonObject? api, JsonObject? web, DateTimeOffset now)
     {
-        var plan = ShopPlanner.Plan(new PlanRequest(shop, api, web, null, now));
+        var plan = ShopPlanner.Plan(new PlanRequest(ParsedShop.Parse(shop), api, web, null, now));
         shop["status"] = ShopInstance.StatusToJson(plan.Status);
         return plan;
     }
@@ -173,8 +173,8 @@ public sealed class PlannerTests
             },
         };
 
-        var refused = ShopPlanner.Plan(new PlanRequest(shop, Deployment(Specs.DigestA), Deployment(Specs.DigestA), null, T0, LiveRoute: Route("False")));
-        var accepted = ShopPlanner.Plan(new PlanRequest(shop, Deployment(Specs.DigestA), Deployment(Specs.DigestA), null, T0, LiveRoute: Route("True")));
+        var refused = ShopPlanner.Plan(new PlanRequest(ParsedShop.Parse(shop), Deployment(Specs.DigestA), Deployment(Specs.DigestA), null, T0, LiveRoute: Route("False")));
+        var accepted = ShopPlanner.Plan(new PlanRequest(ParsedShop.Parse(shop), Deployment(Specs.DigestA), Deployment(Specs.DigestA), null, T0, LiveRoute: Route("True")));
 
         Assert.Equal((ConditionStatus.False, ReadyReasons.RouteNotAccepted), (Cond(refused, ConditionSet.Ready).Status, Cond(refused, ConditionSet.Ready).Reason));
         Assert.Equal("every tier is available, but HTTPRoute demo is not served: parent shop/gw: ResolvedRefs=False (BackendNotFound): service demo-api not found", Cond(refused, ConditionSet.Ready).Message);
@@ -187,7 +187,7 @@ public sealed class PlannerTests
         var shop = Specs.Valid();
         shop["status"] = ShopInstance.StatusToJson(new ShopInstanceStatus { ServingImage = Specs.DigestA, History = [] });
 
-        var plan = ShopPlanner.Plan(new PlanRequest(shop, Deployment(Specs.DigestA), Deployment(Specs.DigestA), new DatabaseCondition(false, "ProvisionFailed", "connection refused"), T0));
+        var plan = ShopPlanner.Plan(new PlanRequest(ParsedShop.Parse(shop), Deployment(Specs.DigestA), Deployment(Specs.DigestA), new DatabaseCondition(false, "ProvisionFailed", "connection refused"), T0));
 
         Assert.Equal((ConditionStatus.False, ReadyReasons.DatabaseNotReady), (Cond(plan, ConditionSet.Ready).Status, Cond(plan, ConditionSet.Ready).Reason));
         Assert.Equal("the database is not ready (ProvisionFailed): connection refused", Cond(plan, ConditionSet.Ready).Message);
@@ -202,7 +202,7 @@ public sealed class PlannerTests
     {
         var shop = Specs.Valid();
 
-        var plan = ShopPlanner.Plan(new PlanRequest(shop, null, null, null, T0, MissingSecrets: [new MissingSecret("shop-db")]));
+        var plan = ShopPlanner.Plan(new PlanRequest(ParsedShop.Parse(shop), null, null, null, T0, MissingSecrets: [new MissingSecret("shop-db")]));
 
         var database = Cond(plan, ConditionSet.DatabaseReady);
         Assert.Equal((ConditionStatus.False, ReadyReasons.SecretMissing), (database.Status, database.Reason));
@@ -213,12 +213,12 @@ public sealed class PlannerTests
         Assert.Contains(plan.Children, c => c["metadata"]!["name"]!.GetValue<string>() == "demo-web" && c["kind"]!.GetValue<string>() == "Deployment");
 
         // An api Deployment that exists is kept (never pruned because its Secret went away).
-        var running = ShopPlanner.Plan(new PlanRequest(shop, Deployment(Specs.DigestA), null, null, T0, MissingSecrets: [new MissingSecret("shop-db", "connectionString")]));
+        var running = ShopPlanner.Plan(new PlanRequest(ParsedShop.Parse(shop), Deployment(Specs.DigestA), null, null, T0, MissingSecrets: [new MissingSecret("shop-db", "connectionString")]));
         Assert.True(HasApiDeployment(running));
         Assert.Equal("Secret shop-db (spec.database.connectionSecretRef) has no key connectionString; the shop heals when it is created", Cond(running, ConditionSet.DatabaseReady).Message);
 
         // When it arrives: the external Secret is ready again and the api Deployment is planned.
-        var healed = ShopPlanner.Plan(new PlanRequest(shop, null, null, null, T0));
+        var healed = ShopPlanner.Plan(new PlanRequest(ParsedShop.Parse(shop), null, null, null, T0));
         Assert.Equal("ExternalSecret", Cond(healed, ConditionSet.DatabaseReady).Reason);
         Assert.True(HasApiDeployment(healed));
     }
@@ -229,7 +229,7 @@ public sealed class PlannerTests
         var shop = Specs.Valid().With("spec.database.connectionSecretRef", null)
             .With("spec.database.provision", new JsonObject { ["adminSecretRef"] = new JsonObject { ["name"] = "pg-admin" } });
 
-        var plan = ShopPlanner.Plan(new PlanRequest(shop, null, null, new DatabaseCondition(false, "Provisioning", "waiting"), T0, MissingSecrets: [new MissingSecret("pg-admin")]));
+        var plan = ShopPlanner.Plan(new PlanRequest(ParsedShop.Parse(shop), null, null, new DatabaseCondition(false, "Provisioning", "waiting"), T0, MissingSecrets: [new MissingSecret("pg-admin")]));
 
         Assert.Equal(ReadyReasons.SecretMissing, Cond(plan, ConditionSet.DatabaseReady).Reason);
         Assert.StartsWith("Secret pg-admin (spec.database.provision.adminSecretRef) not found", Cond(plan, ConditionSet.DatabaseReady).Message, StringComparison.Ordinal);
@@ -260,7 +260,7 @@ public sealed class PlannerTests
 
         Plan Pass2(JsonObject s, IReadOnlyList<ApplyFailure> failures)
         {
-            var plan = ShopPlanner.Plan(new PlanRequest(s, null, null, null, T0, ApplyFailures: failures));
+            var plan = ShopPlanner.Plan(new PlanRequest(ParsedShop.Parse(s), null, null, null, T0, ApplyFailures: failures));
             s["status"] = ShopInstance.StatusToJson(plan.Status);
             return plan;
         }
@@ -292,7 +292,7 @@ public sealed class PlannerTests
     {
         var shop = Specs.Valid();
 
-        var plan = ShopPlanner.Plan(new PlanRequest(shop, Deployment(Specs.DigestA, available: 0), Deployment(Specs.DigestA, available: 0), null, T0, PodProblems: ["demo-api-1: CreateContainerConfigError: secret \"shop-db\" not found"]));
+        var plan = ShopPlanner.Plan(new PlanRequest(ParsedShop.Parse(shop), Deployment(Specs.DigestA, available: 0), Deployment(Specs.DigestA, available: 0), null, T0, PodProblems: ["demo-api-1: CreateContainerConfigError: secret \"shop-db\" not found"]));
 
         Assert.EndsWith("; pods: demo-api-1: CreateContainerConfigError: secret \"shop-db\" not found", Cond(plan, ConditionSet.Ready).Message, StringComparison.Ordinal);
     }

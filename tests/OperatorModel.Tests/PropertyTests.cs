@@ -60,10 +60,14 @@ public sealed class PropertyTests
                 Assert.True(Text(labels["app.kubernetes.io/instance"])!.Length <= 63, where);
             }
 
-            // Nothing the user did not ask for: PDBs only with more than one replica, the db Secret only when provisioning.
+            // Nothing the user did not ask for: PDBs only with more than one replica or an unset count (an HPA's), the
+            // db Secret only when provisioning; replicas applied exactly when the spec sets them.
             Assert.Equal(
-                new[] { typed.Spec.Web, typed.Spec.Api }.Count(t => (t?.Replicas ?? 2) > 1),
+                new[] { typed.Spec.Web, typed.Spec.Api }.Count(t => t?.Replicas is null or > 1),
                 children.Count(c => Kind(c) == "PodDisruptionBudget"));
+            Assert.All(children.Where(c => Kind(c) == "Deployment"), d => Assert.Equal(
+                (Name(d).EndsWith("-api", StringComparison.Ordinal) ? typed.Spec.Api : typed.Spec.Web)?.Replicas,
+                d["spec"]!["replicas"]?.GetValue<int>()));
             Assert.Equal(typed.Spec.Database.Provision is not null, children.Any(c => Name(c) == typed.Name + "-db"));
             Assert.Equal(children.Count, children.Select(c => Kind(c) + "/" + Name(c)).Distinct().Count());
             _ = shop;
@@ -93,7 +97,7 @@ public sealed class PropertyTests
             var shop = Specs.Random(random);
             var image = shop["spec"]!["image"]!.GetValue<string>();
             shop["status"] = new JsonObject { ["servingImage"] = image };
-            var plan = ShopPlanner.Plan(new PlanRequest(shop, null, null, null, DateTimeOffset.UnixEpoch));
+            var plan = ShopPlanner.Plan(new PlanRequest(ParsedShop.Parse(shop), null, null, null, DateTimeOffset.UnixEpoch));
 
             var images = plan.Children.Where(c => Kind(c) == "Deployment").Select(d => Text(d["spec"]!["template"]!["spec"]!["containers"]![0]!["image"])).Distinct().ToList();
             Assert.Equal([image], images);

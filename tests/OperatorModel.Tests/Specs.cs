@@ -66,7 +66,13 @@ public static class Specs
                 continue;
             }
 
-            var tierSpec = new JsonObject { ["replicas"] = Pick("0", "1", "2", "3", "10", "100") is var r ? int.Parse(r, CultureInfo.InvariantCulture) : 2 };
+            var tierSpec = new JsonObject();
+            if (random.Next(4) != 0)
+            {
+                // Unset a quarter of the time: the count is then an HPA's.
+                tierSpec["replicas"] = int.Parse(Pick("0", "1", "2", "3", "10", "100"), CultureInfo.InvariantCulture);
+            }
+
             if (random.Next(2) == 0)
             {
                 tierSpec["resources"] = new JsonObject

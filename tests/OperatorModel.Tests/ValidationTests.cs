@@ -302,7 +302,7 @@ public sealed class ValidationTests
             else
             {
                 Assert.All(errors, e => Assert.StartsWith("spec", e.Path, StringComparison.Ordinal));
-                var planned = ShopPlanner.Plan(new PlanRequest(shop, null, null, null, DateTimeOffset.UnixEpoch));
+                var planned = ShopPlanner.Plan(new PlanRequest(ParsedShop.Parse(shop), null, null, null, DateTimeOffset.UnixEpoch));
                 Assert.True(planned.Invalid);
                 Assert.Empty(planned.Children);
             }

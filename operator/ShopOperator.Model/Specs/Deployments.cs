@@ -12,7 +12,7 @@ public static class Deployments
         var name = shop.Name;
         var spec = shop.Spec;
         var selector = ChildMeta.Selector(name, tier);
-        return new JsonObject
+        var deployment = new JsonObject
         {
             ["apiVersion"] = "apps/v1",
             ["kind"] = "Deployment",
@@ -58,6 +58,13 @@ public static class Deployments
                 },
             },
         };
+        if (Tiers.Replicas(spec, tier) is null)
+        {
+            // Not applied, so server-side apply leaves the count to its owner (an HPA's kube-controller-manager).
+            deployment["spec"]!.AsObject().Remove("replicas");
+        }
+
+        return deployment;
     }
 
     /// <summary>The Secret and key the api tier reads its connection string from (given, or the provisioned one).</summary>

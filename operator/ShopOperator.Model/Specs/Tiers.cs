@@ -14,5 +14,6 @@ public static class Tiers
         return tier == Api ? spec.Api : spec.Web;
     }
 
-    public static int Replicas(ShopInstanceSpec spec, string tier) => Spec(spec, tier)?.Replicas ?? Defaults.Replicas;
+    /// <summary>The tier's replicas, or null when the spec leaves them to another manager (an HPA): then they are never applied.</summary>
+    public static int? Replicas(ShopInstanceSpec spec, string tier) => Spec(spec, tier)?.Replicas;
 }

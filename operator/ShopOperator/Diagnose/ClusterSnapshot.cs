@@ -26,6 +26,9 @@ public sealed record ClusterSnapshot
 
     public IReadOnlyList<JsonObject> Pods { get; init; } = [];
 
+    /// <summary>False when the reader did not list pods (the operator lists them on failure only): steps then judge a tier by its Deployment's counts.</summary>
+    public bool PodsRead { get; init; } = true;
+
     public IReadOnlyList<JsonObject> Services { get; init; } = [];
 
     public IReadOnlyList<JsonObject> EndpointSlices { get; init; } = [];

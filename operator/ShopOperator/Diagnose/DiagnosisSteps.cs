@@ -20,7 +20,30 @@ public static class DiagnosisSteps
         var shop = new ShopView(snapshot);
         return new Diagnosis(
             $"{shop.Namespace}/{shop.Name}",
-            [Dns(shop), LoadBalancer(shop), IngressRoutes(shop), ServiceEndpoints(shop), PodsReady(shop), AppLogs(shop), Resources(shop), Dependencies(shop), RecentChanges(shop)]);
+            [.. Run(shop, StepNames.InFlowOrder)]);
+    }
+
+    /// <summary>
+    /// The named steps alone, in flow order, over a view the caller built (the reconciler's own status runs the
+    /// steps its cache can feed: <see cref="ReadyDiagnosis.CachedSteps"/>).
+    /// </summary>
+    internal static IEnumerable<StepResult> Run(ShopView shop, IReadOnlyCollection<string> steps)
+    {
+        foreach (var name in StepNames.InFlowOrder.Where(steps.Contains))
+        {
+            yield return name switch
+            {
+                StepNames.Dns => Dns(shop),
+                StepNames.LoadBalancer => LoadBalancer(shop),
+                StepNames.IngressRoutes => IngressRoutes(shop),
+                StepNames.ServiceEndpoints => ServiceEndpoints(shop),
+                StepNames.PodsReady => PodsReady(shop),
+                StepNames.AppLogs => AppLogs(shop),
+                StepNames.Resources => Resources(shop),
+                StepNames.Dependencies => Dependencies(shop),
+                _ => RecentChanges(shop),
+            };
+        }
     }
 
     private static StepResult Dns(ShopView shop)
@@ -336,10 +359,27 @@ public static class DiagnosisSteps
             var deployment = shop.Snapshot.Deployments.FirstOrDefault(d => NameOf(d) == $"{shop.Name}-{tier}");
             var desired = JsonInt(deployment?["spec"]?["replicas"]) ?? 0;
             var readyPods = pods.Where(IsReady).ToList();
+            if (!shop.Snapshot.PodsRead)
+            {
+                // Pods not listed (the operator reads them on failure only): the Deployment's own counts.
+                var ready = JsonInt(deployment?["status"]?["readyReplicas"]) ?? 0;
+                evidence.Add($"{tier}: {ready}/{desired} pods Ready (Deployment {shop.Name}-{tier})");
+                if (deployment is null)
+                {
+                    problems.Add(DeploymentNotFound(shop, tier));
+                }
+                else if (ready < desired)
+                {
+                    problems.Add($"{tier}: {ready}/{desired} pods Ready (Deployment {shop.Name}-{tier})");
+                }
+
+                continue;
+            }
+
             evidence.Add($"{tier}: {readyPods.Count}/{pods.Count} pods Ready (Deployment {shop.Name}-{tier} wants {desired})");
             if (deployment is null)
             {
-                problems.Add($"Deployment {shop.Name}-{tier} not found");
+                problems.Add(DeploymentNotFound(shop, tier));
                 continue;
             }
 
@@ -361,6 +401,22 @@ public static class DiagnosisSteps
         return problems.Count == 0
             ? new StepResult(StepNames.PodsReady, StepStatus.Pass, "every pod of both tiers is Ready", evidence)
             : new StepResult(StepNames.PodsReady, StepStatus.Fail, problems[0], [.. problems, .. evidence], suggestion);
+    }
+
+    /// <summary>The operator does not create the api Deployment before its database Secret and key exist: say so.</summary>
+    private static string DeploymentNotFound(ShopView shop, string tier)
+    {
+        var notFound = $"Deployment {shop.Name}-{tier} not found";
+        if (tier != "api" || shop.DatabaseSecret is not { } secret || shop.Snapshot.UnreadableSecrets.Contains(secret.Name))
+        {
+            return notFound;
+        }
+
+        return !shop.Snapshot.Secrets.TryGetValue(secret.Name, out var found)
+            ? $"{notFound}: the operator creates it once its database Secret {secret.Name} exists"
+            : !found.Keys.Contains(secret.Key)
+                ? $"{notFound}: the operator creates it once its database Secret {secret.Name} has key {secret.Key}"
+                : notFound;
     }
 
     private static (string Reason, string? Suggestion) WhyNotReady(ShopView shop, JsonObject pod)

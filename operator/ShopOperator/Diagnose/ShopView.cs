@@ -7,6 +7,12 @@ namespace ShopOperator.Diagnose;
 internal sealed class ShopView
 {
     public ShopView(ClusterSnapshot snapshot)
+        : this(snapshot, ParsedShop.Parse(snapshot.Shop), null)
+    {
+    }
+
+    /// <summary>For a caller that has parsed the shop already (the reconciler) and knows the children it applies.</summary>
+    public ShopView(ClusterSnapshot snapshot, ParsedShop parsed, IReadOnlyList<JsonObject>? desired)
     {
         Snapshot = snapshot;
         Name = (string?)snapshot.Shop["metadata"]?["name"] ?? "";
@@ -17,11 +23,9 @@ internal sealed class ShopView
         Route = snapshot.HttpRoutes.FirstOrDefault(r => DiagnosisSteps.NameOf(r) == Name);
         ParentRefs = (snapshot.Shop["spec"]?["gateway"]?["parentRefs"] as JsonArray)?.OfType<JsonObject>()
             .Select(p => ((string?)p["namespace"] ?? Namespace) + "/" + (string?)p["name"]).Distinct(StringComparer.Ordinal).ToList() ?? [];
-        var errors = ShopInstanceValidator.Validate(snapshot.Shop);
-        if (errors.Count == 0)
+        if (parsed.Shop is { } typed)
         {
-            var typed = ShopInstance.FromJson(snapshot.Shop);
-            Desired = DesiredState.Build(typed, typed.Spec.Image, typed.Spec.Image);
+            Desired = desired ?? DesiredState.Build(typed, typed.Spec.Image, typed.Spec.Image);
             TlsSecretName = (string?)DesiredOf("Ingress", Name)?["spec"]?["tls"]?[0]?["secretName"];
             DatabaseSecret = typed.Spec.Database.ConnectionSecretRef is { } connection
                 ? (connection.Name, connection.Key ?? Defaults.ConnectionStringKey)
@@ -29,7 +33,7 @@ internal sealed class ShopView
         }
         else
         {
-            InvalidReason = errors[0].ToString();
+            InvalidReason = parsed.Errors[0].ToString();
         }
     }
 

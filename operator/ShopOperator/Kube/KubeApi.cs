@@ -167,10 +167,11 @@ public sealed class KubeApi
     /// Server-side apply: PATCH with <c>application/apply-patch+yaml</c> (a JSON body is valid YAML), as field manager
     /// <paramref name="fieldManager"/>, with <c>force=true</c> (the operator is the authority for the fields it applies,
     /// as controllers are). Creates the object when it does not exist; a field we applied before and leave out now is
-    /// removed unless another manager owns it.
+    /// removed unless another manager owns it. <paramref name="force"/> false: a field another manager owns with a
+    /// different value is a 409 Conflict instead of moving to us (how tests play another manager).
     /// </summary>
-    public async Task<JsonObject> ApplyAsync(ResourceKind kind, string ns, string name, JsonObject obj, string fieldManager, CancellationToken ct) =>
-        await SendAsync(HttpMethod.Patch, kind.Path(ns, name) + "?fieldManager=" + Uri.EscapeDataString(fieldManager) + "&force=true", obj, ct, ApplyPatchMedia) ?? obj;
+    public async Task<JsonObject> ApplyAsync(ResourceKind kind, string ns, string name, JsonObject obj, string fieldManager, CancellationToken ct, bool force = true) =>
+        await SendAsync(HttpMethod.Patch, kind.Path(ns, name) + "?fieldManager=" + Uri.EscapeDataString(fieldManager) + (force ? "&force=true" : ""), obj, ct, ApplyPatchMedia) ?? obj;
 
     public async Task<JsonObject> ReplaceStatusAsync(ResourceKind kind, string ns, string name, JsonObject obj, CancellationToken ct) =>
         await SendAsync(HttpMethod.Put, kind.Path(ns, name, "status"), obj, ct) ?? obj;

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ShopOperator.Database;
+using ShopOperator.Diagnose;
 using ShopOperator.Hosting;
 using ShopOperator.Kube;
 using ShopOperator.Model;
@@ -96,7 +97,7 @@ public sealed class ShopReconciler : IReconciler
         // 3. validate, 4. suspend: the planner reports both; nothing is created, changed or deleted.
         if (pass.Shop is null || pass.Shop.Spec.Suspend)
         {
-            var held = ShopPlanner.Plan(new PlanRequest(shop, null, null, null, pass.Now));
+            var held = ShopPlanner.Plan(new PlanRequest(pass.Parsed, null, null, null, pass.Now));
             await WriteStatusAsync(pass, held.Status, ct);
             await RecordEventsAsync(pass, held.Events, ct);
             return ReconcileResult.Done;
@@ -107,7 +108,7 @@ public sealed class ShopReconciler : IReconciler
 
         // 6. apply
         var request = new PlanRequest(
-            shop,
+            pass.Parsed,
             _cache.Get(ResourceKind.Deployment, ns, name + "-api"),
             _cache.Get(ResourceKind.Deployment, ns, name + "-web"),
             database.Condition,
@@ -136,16 +137,22 @@ public sealed class ShopReconciler : IReconciler
         }
 
         // 8. status: what this pass found (refused children, why pods wait) goes through the same pure planner.
+        // Pods are listed on failure only: a failed rollout, or a database that is not ready.
         var failures = applied.Where(a => a.Failed).Select(a => new ApplyFailure(a.Kind.Kind, a.Name, a.Message)).ToList();
-        var pods = ConditionSet.Find(plan.Status.Conditions, ConditionSet.Ready) is { Reason: "RolloutFailed" }
-            ? await PodProblemsAsync(pass, ct)
-            : [];
-        if (failures.Count > 0 || pods.Count > 0)
+        var pods = failures.Count == 0 && ConditionSet.Find(plan.Status.Conditions, ConditionSet.Ready) is { Reason: "RolloutFailed" or ReadyReasons.DatabaseNotReady }
+            ? await ReadPodsAsync(pass, ct)
+            : null;
+        var podProblems = pods?.Problems ?? [];
+        if (failures.Count > 0 || podProblems.Count > 0)
         {
-            plan = ShopPlanner.Plan(request with { ApplyFailures = failures, PodProblems = pods });
+            plan = ShopPlanner.Plan(request with { ApplyFailures = failures, PodProblems = podProblems });
         }
 
-        await WriteStatusAsync(pass, plan.Status, ct);
+        // Not Ready: the message names the failing step of the diagnose flow, from the cache and the pods read above.
+        var status = ConditionSet.Find(plan.Status.Conditions, ConditionSet.Ready) is { Status: ConditionStatus.False }
+            ? ReadyDiagnosis.Annotate(plan.Status, Evidence(pass, plan, applied, failures, pods?.Items))
+            : plan.Status;
+        await WriteStatusAsync(pass, status, ct);
 
         // 9. events
         await RecordEventsAsync(pass, plan.Events, ct);
@@ -244,10 +251,10 @@ public sealed class ShopReconciler : IReconciler
     }
 
     /// <summary>
-    /// Why the tiers' pods are not running (waiting reasons such as CreateContainerConfigError or ImagePullBackOff,
-    /// an unschedulable pod): one targeted list of the shop's pods, only when its rollout failed (there is no pod cache).
+    /// The shop's pods and why they are not running (waiting reasons such as CreateContainerConfigError or
+    /// ImagePullBackOff, an unschedulable pod): one targeted list, only on failure (there is no pod cache).
     /// </summary>
-    private async Task<IReadOnlyList<string>> PodProblemsAsync(Pass pass, CancellationToken ct)
+    private async Task<PodsRead> ReadPodsAsync(Pass pass, CancellationToken ct)
     {
         ListResult pods;
         try
@@ -256,10 +263,40 @@ public sealed class ShopReconciler : IReconciler
         }
         catch (KubeApiException e) when (ChildApplier.IsRefusal(e))
         {
-            return [$"pods could not be read: {e.Message}"];
+            return new PodsRead(null, [$"pods could not be read: {e.Message}"]);
         }
 
-        return PodProblems.From(pods.Items);
+        return new PodsRead(pods.Items, PodProblems.From(pods.Items));
+    }
+
+    /// <summary>What the diagnose steps of the Ready message look at, from the cache: the Deployments, the Ingress, the referenced Secrets' key names.</summary>
+    private ReadyEvidence Evidence(Pass pass, Plan plan, IReadOnlyList<ApplyResult> results, IReadOnlyList<ApplyFailure> failures, IReadOnlyList<JsonObject>? pods)
+    {
+        var ns = pass.Namespace;
+        var applied = plan.Children.Where(c => !failures.Any(f => f.Kind == (string?)c["kind"] && f.Name == NameOf(c))).ToList();
+
+        // A Deployment created on this pass is not in the cache yet: what was applied (no status: 0 pods Ready) stands for it.
+        var deployments = applied.Where(c => KindOf(c) == ResourceKind.Deployment)
+            .Select(c => _cache.Get(ResourceKind.Deployment, ns, NameOf(c)) ?? (results.Any(r => r.Kind == ResourceKind.Deployment && r.Name == NameOf(c) && !r.Failed) ? c : null))
+            .OfType<JsonObject>()
+            .ToList();
+        var secretNames = new List<string> { ShopOperator.Model.Specs.Deployments.DatabaseConnection(pass.Shop!).Secret };
+        if (applied.FirstOrDefault(c => KindOf(c) == ResourceKind.Ingress)?["spec"]?["tls"]?[0]?["secretName"] is JsonValue tls)
+        {
+            secretNames.Add(tls.GetValue<string>());
+        }
+
+        var secrets = new Dictionary<string, SecretKeys>(StringComparer.Ordinal);
+        foreach (var secretName in secretNames)
+        {
+            if (_cache.Get(ResourceKind.Secret, ns, secretName) is { } secret)
+            {
+                // The cache keeps other teams' Secrets with their key names only: enough to say whether a key exists.
+                secrets[secretName] = new SecretKeys(secretName, (secret["data"] as JsonObject)?.Select(p => p.Key).ToHashSet(StringComparer.Ordinal) ?? []);
+            }
+        }
+
+        return new ReadyEvidence(pass.Parsed, applied, failures, deployments, _cache.Get(ResourceKind.Ingress, ns, pass.Name), secrets, pods, pass.Now);
     }
 
     private async Task RecordEventsAsync(Pass pass, IReadOnlyList<PlannedEvent> events, CancellationToken ct)
@@ -519,12 +556,14 @@ public sealed class ShopReconciler : IReconciler
 
     private static string ToBase64(string value) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(value));
 
-    /// <summary>One pass's view of the ShopInstance: the raw object, and the typed one when the spec is valid (validated once).</summary>
-    private sealed record Pass(JsonObject Object, string Namespace, string Name, string Uid, long Generation, ShopInstance? Shop, ShopInstanceStatus? StoredStatus, DateTimeOffset Now)
+    /// <summary>One pass's view of the ShopInstance: the raw object, parsed and validated once (<see cref="ParsedShop"/>) for every step.</summary>
+    private sealed record Pass(JsonObject Object, string Namespace, string Name, string Uid, long Generation, ParsedShop Parsed, ShopInstanceStatus? StoredStatus, DateTimeOffset Now)
     {
+        /// <summary>The typed ShopInstance; null when the spec is invalid.</summary>
+        public ShopInstance? Shop => Parsed.Shop;
+
         public static Pass Read(JsonObject shop, string ns, string name, DateTimeOffset now)
         {
-            var valid = ShopInstanceValidator.Validate(shop).Count == 0;
             var meta = shop["metadata"];
             var generation = meta?["generation"] is JsonValue g && g.GetValueKind() == JsonValueKind.Number ? g.GetValue<long>() : 0;
             return new Pass(
@@ -533,11 +572,14 @@ public sealed class ShopReconciler : IReconciler
                 name,
                 meta?["uid"]?.GetValue<string>() ?? "",
                 generation,
-                valid ? ShopInstance.FromJson(shop) : null,
+                ParsedShop.Parse(shop),
                 ShopInstance.ReadStatus(shop["status"]),
                 now);
         }
     }
+
+    /// <summary>The shop's pods (null when they could not be listed) and their problems, one line each.</summary>
+    private sealed record PodsRead(IReadOnlyList<JsonObject>? Items, IReadOnlyList<string> Problems);
 
     /// <summary>
     /// The database step's outcome. <see cref="Condition"/> null: the model reports its default (ExternalSecret).

@@ -17,6 +17,10 @@ public sealed class ClusterAdminTests(EmulatorFixture fixture, ITestOutputHelper
         ClusterAdminScenarios.RemovedFieldsDisappearAsync(fixture.Cluster.Config, Ns("removed"), output, TimeSpan.FromSeconds(20));
 
     [Fact]
+    public Task An_HPAs_replicas_are_kept_while_spec_replicas_is_unset_and_an_explicit_count_wins() =>
+        ClusterAdminScenarios.UnsetReplicasAreLeftToAnotherManagerAsync(fixture.Cluster.Config, Ns("hpa"), output, TimeSpan.FromSeconds(20));
+
+    [Fact]
     public async Task A_missing_connection_Secret_is_named_and_its_late_arrival_heals_the_shop_within_seconds()
     {
         var elapsed = await ClusterAdminScenarios.LateSecretHealsTheShopAsync(fixture.Cluster.Config, Ns("late"), output, TimeSpan.FromSeconds(20));

@@ -180,6 +180,12 @@ public sealed class K3sEndToEndTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task An_HPAs_replicas_are_kept_while_spec_replicas_is_unset()
+    {
+        await ClusterAdminScenarios.UnsetReplicasAreLeftToAnotherManagerAsync(RequireCluster(), "e2e-hpa", output, TimeSpan.FromSeconds(120));
+    }
+
+    [SkippableFact]
     public async Task A_late_connection_Secret_heals_the_shop()
     {
         await ClusterAdminScenarios.LateSecretHealsTheShopAsync(RequireCluster(), "e2e-late", output, TimeSpan.FromSeconds(120));

@@ -89,6 +89,14 @@ public static class ClusterAdminScenarios
         Assert.Contains("shop-db", TestKube.Condition(shop, "DatabaseReady")!["message"]!.GetValue<string>(), StringComparison.Ordinal);
         shop = await kube.WaitForConditionAsync(ns, "late", "Ready", "False", timeout, reason: "DatabaseNotReady");
         Assert.Contains("shop-db", TestKube.Condition(shop, "Ready")!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        // The message leads with the diagnose flow's failing step (issue 15) and ends with the command to run.
+        var ready = await Poll.UntilAsync(
+            async () => TestKube.Condition(await kube.GetAsync(ResourceKind.ShopInstance, ns, "late"), "Ready")?["message"]?.GetValue<string>() is { } m
+                && m.StartsWith("PodsReady: Deployment late-api not found: the operator creates it once its database Secret shop-db exists; the database is not ready (SecretMissing)", StringComparison.Ordinal) ? m : null,
+            timeout,
+            "Ready's message names the PodsReady step");
+        Assert.EndsWith($"; run `kubectl shop diagnose late -n {ns}`", ready, StringComparison.Ordinal);
         Assert.NotNull(await Poll.UntilAsync(() => kube.TryGetAsync(ResourceKind.Deployment, ns, "late-web"), timeout, "web Deployment"));
         Assert.Null(await kube.TryGetAsync(ResourceKind.Deployment, ns, "late-api"));
 
@@ -161,6 +169,53 @@ public static class ClusterAdminScenarios
         Assert.Equal("added by an admin", after!["metadata"]!["annotations"]!["team.example.com/note"]!.GetValue<string>());
         await kube.WaitForConditionAsync(ns, "full", "Ready", "True", timeout);
     }
+
+    /// <summary>
+    /// An HPA's replicas are kept when spec.web.replicas is left unset (server-side apply: "Transferring ownership",
+    /// a field the applier leaves out stays with its owner): the operator never applies the count, so another manager
+    /// ("hpa", as kube-controller-manager writes for an HPA) sets spec.replicas 5 without a conflict, and a pass that
+    /// re-applies the Deployment (its resources changed) keeps 5. Once the spec sets replicas: 3 the operator owns
+    /// the field again (force) and the Deployment has 3.
+    /// </summary>
+    public static async Task UnsetReplicasAreLeftToAnotherManagerAsync(KubernetesClientConfiguration config, string ns, ITestOutputHelper output, TimeSpan timeout)
+    {
+        var (kube, op) = await StartAsync(config, ns, output);
+        await using var _ = op;
+        var shop = TestKube.Shop(ns, "hpa", replicas: 0);
+        shop["spec"]!["web"]!.AsObject().Remove("replicas");
+        await kube.CreateAsync(shop);
+
+        var created = await Poll.UntilAsync(() => kube.TryGetAsync(ResourceKind.Deployment, ns, "hpa-web"), timeout, "Deployment hpa-web");
+        Assert.Equal(1, created["spec"]!["replicas"]!.GetValue<int>()); // the Deployment's own default
+        Assert.NotNull(await Poll.UntilAsync(() => kube.TryGetAsync(ResourceKind.PodDisruptionBudget, ns, "hpa-web"), timeout, "PodDisruptionBudget hpa-web"));
+
+        // Without force: a 409 here would mean the operator owns spec.replicas.
+        await kube.Api.ApplyAsync(ResourceKind.Deployment, ns, "hpa-web", Scale("hpa-web", 5), "hpa", CancellationToken.None, force: false);
+
+        await kube.UpdateAsync(ResourceKind.ShopInstance, ns, "hpa", s =>
+            s["spec"]!["web"]!["resources"] = new JsonObject { ["limits"] = new JsonObject { ["cpu"] = "2", ["memory"] = "512Mi" } });
+        var reapplied = await Poll.UntilAsync(
+            async () => await kube.GetAsync(ResourceKind.Deployment, ns, "hpa-web") is { } d
+                && d["spec"]!["template"]!["spec"]!["containers"]![0]!["resources"]!["limits"]!["memory"]!.GetValue<string>() == "512Mi" ? d : null,
+            timeout,
+            "the operator re-applied hpa-web");
+        Assert.Equal(5, reapplied["spec"]!["replicas"]!.GetValue<int>());
+        Assert.Contains(reapplied["metadata"]!["managedFields"]!.AsArray(), m => m!["manager"]!.GetValue<string>() == "hpa");
+
+        await kube.UpdateAsync(ResourceKind.ShopInstance, ns, "hpa", s => s["spec"]!["web"]!["replicas"] = 3);
+        await Poll.UntilAsync(
+            async () => await kube.GetAsync(ResourceKind.Deployment, ns, "hpa-web") is { } d && d["spec"]!["replicas"]!.GetValue<int>() == 3 ? d : null,
+            timeout,
+            "spec.web.replicas 3 applied over the other manager's 5");
+    }
+
+    private static JsonObject Scale(string name, int replicas) => new()
+    {
+        ["apiVersion"] = "apps/v1",
+        ["kind"] = "Deployment",
+        ["metadata"] = new JsonObject { ["name"] = name },
+        ["spec"] = new JsonObject { ["replicas"] = replicas },
+    };
 
     private static JsonObject ForeignDeployment(string ns, string name) => new()
     {

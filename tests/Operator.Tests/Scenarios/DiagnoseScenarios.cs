@@ -74,7 +74,13 @@ public static class DiagnoseScenarios
         await kube.Api.ReplaceAsync(ResourceKind.Secret, ns, "shop-db", secret, CancellationToken.None);
         await using var op = await OperatorInstance.StartAsync(config, OperatorInstance.TestOptions() with { WatchNamespaces = [ns] }, new XunitOutput(output));
         await kube.CreateAsync(TestKube.Shop(ns, "nokey", replicas: 1));
-        await kube.WaitForConditionAsync(ns, "nokey", "Ready", "False", timeout);
+        var shop = await kube.WaitForConditionAsync(ns, "nokey", "Ready", "False", timeout);
+
+        // The shop's own Ready message names the failing step and points at this command (issue 15).
+        var ready = TestKube.Condition(shop, "Ready")!["message"]!.GetValue<string>();
+        Assert.StartsWith("PodsReady: ", ready, StringComparison.Ordinal);
+        Assert.Contains("has no key connectionString", ready, StringComparison.Ordinal);
+        Assert.EndsWith($"; run `kubectl shop diagnose nokey -n {ns}`", ready, StringComparison.Ordinal);
 
         var (exit, json, text) = await DiagnoseAsync(config, ns, "nokey");
         output.WriteLine(text);
