@@ -1,5 +1,6 @@
 using Npgsql;
 using Shop.Contracts;
+using Shop.Data;
 
 namespace Shop.Api;
 
@@ -14,14 +15,14 @@ public enum CartChange
     CurrencyMismatch,
 }
 
-/// <summary>Carts live in PostgreSQL so they survive restarts and are shared by every api replica.</summary>
+/// <summary>Carts live in PostgreSQL so they survive restarts and are shared by every api replica (SQL in <see cref="CartQueries"/>).</summary>
 public sealed class CartStore(NpgsqlDataSource dataSource, TimeProvider time)
 {
     public const string DefaultCurrency = "EUR";
 
     public async Task<bool> ExistsAsync(Guid cartId, CancellationToken ct)
     {
-        await using var cmd = dataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM carts WHERE id = $1)");
+        await using var cmd = dataSource.CreateCommand(CartQueries.Exists);
         cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = cartId });
         return await cmd.ExecuteScalarAsync(ct) is true;
     }
@@ -32,11 +33,7 @@ public sealed class CartStore(NpgsqlDataSource dataSource, TimeProvider time)
         var currency = DefaultCurrency;
         if (cartId is { } id)
         {
-            await using var cmd = dataSource.CreateCommand("""
-                SELECT p.id, p.name, p.image_url, p.price_minor, i.quantity, p.stock, p.currency
-                FROM cart_items i JOIN products p ON p.id = i.product_id
-                WHERE i.cart_id = $1 ORDER BY i.added_at, p.id
-                """);
+            await using var cmd = dataSource.CreateCommand(CartQueries.Lines);
             cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
             await using var reader = await cmd.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
@@ -63,7 +60,7 @@ public sealed class CartStore(NpgsqlDataSource dataSource, TimeProvider time)
 
         int stock;
         string currency;
-        await using (var product = new NpgsqlCommand("SELECT stock, currency FROM products WHERE id = $1", conn, tx))
+        await using (var product = new NpgsqlCommand(CartQueries.ProductStock, conn, tx))
         {
             product.Parameters.Add(new NpgsqlParameter<long> { TypedValue = productId });
             await using var reader = await product.ExecuteReaderAsync(ct);
@@ -79,7 +76,7 @@ public sealed class CartStore(NpgsqlDataSource dataSource, TimeProvider time)
         var now = time.GetUtcNow().UtcDateTime;
         if (create)
         {
-            await using var insert = new NpgsqlCommand("INSERT INTO carts (id, created_at, updated_at) VALUES ($1, $2, $2) ON CONFLICT DO NOTHING", conn, tx);
+            await using var insert = new NpgsqlCommand(CartQueries.Create, conn, tx);
             insert.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = cartId });
             insert.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = now });
             await insert.ExecuteNonQueryAsync(ct);
@@ -87,7 +84,7 @@ public sealed class CartStore(NpgsqlDataSource dataSource, TimeProvider time)
 
         // Serialises changes to one cart, so the line limit holds under concurrent requests; a write keeps
         // the cart from expiring (see CartCleanup).
-        await using (var lockCart = new NpgsqlCommand("UPDATE carts SET updated_at = $2 WHERE id = $1", conn, tx))
+        await using (var lockCart = new NpgsqlCommand(CartQueries.Touch, conn, tx))
         {
             lockCart.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = cartId });
             lockCart.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = now });
@@ -100,7 +97,7 @@ public sealed class CartStore(NpgsqlDataSource dataSource, TimeProvider time)
         int? current = null;
         var lineCount = 0;
         string? otherCurrency = null;
-        await using (var lines = new NpgsqlCommand("SELECT i.product_id, i.quantity, p.currency FROM cart_items i JOIN products p ON p.id = i.product_id WHERE i.cart_id = $1", conn, tx))
+        await using (var lines = new NpgsqlCommand(CartQueries.LineLimits, conn, tx))
         {
             lines.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = cartId });
             await using var reader = await lines.ExecuteReaderAsync(ct);
@@ -142,12 +139,7 @@ public sealed class CartStore(NpgsqlDataSource dataSource, TimeProvider time)
             return (CartChange.OutOfStock, stock);
         }
 
-        var sql = target == 0
-            ? "DELETE FROM cart_items WHERE cart_id = $1 AND product_id = $2"
-            : """
-              INSERT INTO cart_items (cart_id, product_id, quantity, added_at) VALUES ($1, $2, $3, $4)
-              ON CONFLICT (cart_id, product_id) DO UPDATE SET quantity = EXCLUDED.quantity
-              """;
+        var sql = target == 0 ? CartQueries.RemoveLine : CartQueries.UpsertLine;
         await using (var write = new NpgsqlCommand(sql, conn, tx))
         {
             write.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = cartId });
@@ -167,7 +159,7 @@ public sealed class CartStore(NpgsqlDataSource dataSource, TimeProvider time)
 
     public async Task RemoveAsync(Guid cartId, long productId, CancellationToken ct)
     {
-        await using var cmd = dataSource.CreateCommand("DELETE FROM cart_items WHERE cart_id = $1 AND product_id = $2");
+        await using var cmd = dataSource.CreateCommand(CartQueries.RemoveLine);
         cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = cartId });
         cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = productId });
         await cmd.ExecuteNonQueryAsync(ct);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Npgsql;
 using Shop.Contracts;
+using Shop.Data;
 
 namespace Shop.Api;
 
@@ -19,9 +20,9 @@ public abstract record PlaceOrderResult
 
 /// <summary>
 /// Checkout in one transaction: lock the cart (one checkout per cart at a time), look up the idempotency key,
-/// then per line, in product-id order (no deadlocks between carts), a guarded
-/// <c>UPDATE products SET stock = stock - q WHERE id = … AND stock &gt;= q RETURNING price</c>: the row lock
-/// plus the re-checked condition make overselling impossible, and the price comes from the database.
+/// then per line, in product-id order (no deadlocks between carts), the guarded update
+/// <see cref="OrderQueries.TakeStock"/>: the row lock plus the re-checked condition make overselling impossible,
+/// and the price comes from the database. The SQL is in <see cref="OrderQueries"/>.
 /// </summary>
 public sealed class OrderStore(NpgsqlDataSource dataSource, TimeProvider time)
 {
@@ -29,7 +30,7 @@ public sealed class OrderStore(NpgsqlDataSource dataSource, TimeProvider time)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        await using (var lockCart = new NpgsqlCommand("SELECT 1 FROM carts WHERE id = $1 FOR UPDATE", conn, tx))
+        await using (var lockCart = new NpgsqlCommand(OrderQueries.LockCart, conn, tx))
         {
             lockCart.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = cartId });
             if (await lockCart.ExecuteScalarAsync(ct) is null)
@@ -38,7 +39,7 @@ public sealed class OrderStore(NpgsqlDataSource dataSource, TimeProvider time)
             }
         }
 
-        await using (var existing = new NpgsqlCommand("SELECT request_hash, status, response FROM idempotency_keys WHERE cart_id = $1 AND key = $2", conn, tx))
+        await using (var existing = new NpgsqlCommand(OrderQueries.StoredResponse, conn, tx))
         {
             existing.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = cartId });
             existing.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key });
@@ -58,7 +59,7 @@ public sealed class OrderStore(NpgsqlDataSource dataSource, TimeProvider time)
         }
 
         var items = new List<(long ProductId, int Quantity)>();
-        await using (var cart = new NpgsqlCommand("SELECT product_id, quantity FROM cart_items WHERE cart_id = $1 ORDER BY product_id", conn, tx))
+        await using (var cart = new NpgsqlCommand(OrderQueries.CartItems, conn, tx))
         {
             cart.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = cartId });
             await using var reader = await cart.ExecuteReaderAsync(ct);
@@ -76,7 +77,7 @@ public sealed class OrderStore(NpgsqlDataSource dataSource, TimeProvider time)
         // Drawn before the first stock row is locked: a hot product's row lock then spans only the guarded
         // updates, one batch and the commit. A failed checkout leaves a gap in the numbers, as sequences do.
         string orderNumber;
-        await using (var number = new NpgsqlCommand("SELECT 'SO-' || nextval('order_numbers')", conn, tx))
+        await using (var number = new NpgsqlCommand(OrderQueries.NextNumber, conn, tx))
         {
             orderNumber = (string)(await number.ExecuteScalarAsync(ct))!;
         }
@@ -85,8 +86,7 @@ public sealed class OrderStore(NpgsqlDataSource dataSource, TimeProvider time)
         var currency = CartStore.DefaultCurrency;
         foreach (var (productId, quantity) in items)
         {
-            await using var take = new NpgsqlCommand(
-                "UPDATE products SET stock = stock - $2 WHERE id = $1 AND stock >= $2 RETURNING name, price_minor, currency", conn, tx);
+            await using var take = new NpgsqlCommand(OrderQueries.TakeStock, conn, tx);
             take.Parameters.Add(new NpgsqlParameter<long> { TypedValue = productId });
             take.Parameters.Add(new NpgsqlParameter<int> { TypedValue = quantity });
             await using var reader = await take.ExecuteReaderAsync(ct);
@@ -114,10 +114,7 @@ public sealed class OrderStore(NpgsqlDataSource dataSource, TimeProvider time)
             time.GetUtcNow());
         var json = JsonSerializer.Serialize(order, Json.Options);
         await using var batch = new NpgsqlBatch(conn, tx);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("""
-            INSERT INTO orders (id, number, cart_id, email, name, street, city, postal_code, country, card_last4, total_minor, currency, created_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-            """)
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(OrderQueries.InsertOrder)
         {
             Parameters =
             {
@@ -138,8 +135,7 @@ public sealed class OrderStore(NpgsqlDataSource dataSource, TimeProvider time)
         });
         foreach (var line in lines)
         {
-            batch.BatchCommands.Add(new NpgsqlBatchCommand(
-                "INSERT INTO order_lines (order_id, product_id, name, unit_price_minor, quantity, line_total_minor) VALUES ($1, $2, $3, $4, $5, $6)")
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(OrderQueries.InsertLine)
             {
                 Parameters =
                 {
@@ -153,11 +149,11 @@ public sealed class OrderStore(NpgsqlDataSource dataSource, TimeProvider time)
             });
         }
 
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM cart_items WHERE cart_id = $1")
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(OrderQueries.EmptyCart)
         {
             Parameters = { new NpgsqlParameter<Guid> { TypedValue = cartId } },
         });
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("INSERT INTO idempotency_keys (cart_id, key, request_hash, status, response) VALUES ($1, $2, $3, 201, $4)")
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(OrderQueries.StoreResponse)
         {
             Parameters =
             {
@@ -176,8 +172,7 @@ public sealed class OrderStore(NpgsqlDataSource dataSource, TimeProvider time)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         OrderDto order;
-        await using (var head = new NpgsqlCommand(
-            "SELECT number, total_minor, currency, email, name, card_last4, created_at FROM orders WHERE id = $1 AND cart_id = $2", conn))
+        await using (var head = new NpgsqlCommand(OrderQueries.OrderHead, conn))
         {
             head.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = orderId });
             head.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = cartId });
@@ -200,8 +195,7 @@ public sealed class OrderStore(NpgsqlDataSource dataSource, TimeProvider time)
         }
 
         var lines = new List<OrderLineDto>();
-        await using (var body = new NpgsqlCommand(
-            "SELECT product_id, name, quantity, unit_price_minor, line_total_minor FROM order_lines WHERE order_id = $1 ORDER BY product_id", conn))
+        await using (var body = new NpgsqlCommand(OrderQueries.OrderLines, conn))
         {
             body.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = orderId });
             await using var reader = await body.ExecuteReaderAsync(ct);
@@ -216,7 +210,7 @@ public sealed class OrderStore(NpgsqlDataSource dataSource, TimeProvider time)
 
     private static async Task<PlaceOrderResult> OutOfStockAsync(NpgsqlConnection conn, long productId, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand("SELECT name, stock FROM products WHERE id = $1", conn);
+        await using var cmd = new NpgsqlCommand(OrderQueries.Stock, conn);
         cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = productId });
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct)
