@@ -17,17 +17,27 @@ public static class CartQueries
         WHERE i.cart_id = $1 ORDER BY i.added_at, p.id
         """;
 
+    /// <summary>
+    /// $1 new cart id, $2 product id, $3 quantity, $4 now. A shopper's first add in one statement (one round trip,
+    /// its own transaction): the cart and its line are inserted only when the product exists and has the stock,
+    /// so a failed add leaves no cart behind. One row with the product (and whether the cart was made), or none
+    /// for an unknown product. The foreign key of the line on the new cart is checked at the end of the statement.
+    /// </summary>
+    public const string AddToNewCart = """
+        WITH p AS (SELECT id, name, image_url, price_minor, stock, currency FROM products WHERE id = $2),
+        c AS (INSERT INTO carts (id, created_at, updated_at) SELECT $1, $4, $4 FROM p WHERE p.stock >= $3 RETURNING id),
+        i AS (INSERT INTO cart_items (cart_id, product_id, quantity, added_at) SELECT c.id, $2, $3, $4 FROM c RETURNING cart_id)
+        SELECT p.name, p.image_url, p.price_minor, p.stock, p.currency, EXISTS (SELECT 1 FROM i) FROM p
+        """;
+
     /// <summary>$1 product id.</summary>
     public const string ProductStock = "SELECT stock, currency FROM products WHERE id = $1";
-
-    /// <summary>$1 cart id, $2 now.</summary>
-    public const string Create = "INSERT INTO carts (id, created_at, updated_at) VALUES ($1, $2, $2) ON CONFLICT DO NOTHING";
 
     /// <summary>
     /// $1 cart id, $2 now. Locks the cart row, which serialises changes to one cart (so the line limit holds
     /// under concurrent requests), and keeps the cart from expiring; no row when there is no such cart.
     /// </summary>
-    public const string Touch = "UPDATE carts SET updated_at = $2 WHERE id = $1";
+    public const string Touch = "UPDATE carts SET updated_at = $2 WHERE id = $1 RETURNING id";
 
     /// <summary>$1 cart id. Every line's product, quantity and currency (for the limits and the one-currency rule).</summary>
     public const string LineLimits = "SELECT i.product_id, i.quantity, p.currency FROM cart_items i JOIN products p ON p.id = i.product_id WHERE i.cart_id = $1";

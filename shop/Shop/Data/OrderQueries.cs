@@ -13,19 +13,32 @@ public static class OrderQueries
     /// <summary>$1 cart id, $2 key.</summary>
     public const string StoredResponse = "SELECT request_hash, status, response FROM idempotency_keys WHERE cart_id = $1 AND key = $2";
 
-    /// <summary>$1 cart id. In product-id order, the order stock rows are locked in (no deadlocks between carts).</summary>
-    public const string CartItems = "SELECT product_id, quantity FROM cart_items WHERE cart_id = $1 ORDER BY product_id";
+    /// <summary>
+    /// $1 cart id, $2 key. The cart's lines with their products' name, price, currency and stock, each product row
+    /// locked (<c>FOR NO KEY UPDATE</c>, what the stock update takes anyway, so adds to carts are not blocked) in
+    /// product-id order (no deadlocks between carts: ORDER BY is applied before the locks are taken). Nothing is
+    /// locked when the key is already stored (a replay).
+    /// </summary>
+    public const string LockLines = """
+        SELECT i.product_id, i.quantity, p.name, p.price_minor, p.currency, p.stock
+        FROM cart_items i JOIN products p ON p.id = i.product_id
+        WHERE i.cart_id = $1 AND NOT EXISTS (SELECT 1 FROM idempotency_keys k WHERE k.cart_id = $1 AND k.key = $2)
+        ORDER BY p.id
+        FOR NO KEY UPDATE OF p
+        """;
 
-    public const string NextNumber = "SELECT 'SO-' || nextval('order_numbers')";
+    /// <summary>$1 cart id, $2 key. The order number, drawn only for a new order of a cart with lines (no row otherwise).</summary>
+    public const string NextNumber = """
+        SELECT 'SO-' || nextval('order_numbers')
+        WHERE NOT EXISTS (SELECT 1 FROM idempotency_keys WHERE cart_id = $1 AND key = $2)
+          AND EXISTS (SELECT 1 FROM cart_items WHERE cart_id = $1)
+        """;
 
     /// <summary>
     /// $1 product id, $2 quantity. The guarded update: the row lock plus the re-checked condition make overselling
     /// impossible (<c>CHECK (stock &gt;= 0)</c> is the backstop); no row when there is not enough stock.
     /// </summary>
-    public const string TakeStock = "UPDATE products SET stock = stock - $2 WHERE id = $1 AND stock >= $2 RETURNING name, price_minor, currency";
-
-    /// <summary>$1 product id.</summary>
-    public const string Stock = "SELECT name, stock FROM products WHERE id = $1";
+    public const string TakeStock = "UPDATE products SET stock = stock - $2 WHERE id = $1 AND stock >= $2 RETURNING stock";
 
     /// <summary>$1 id, $2 number, $3 cart id, $4 email, $5 name, $6 street, $7 city, $8 postal code, $9 country, $10 card last4, $11 total, $12 currency, $13 created at.</summary>
     public const string InsertOrder = """
