@@ -1,4 +1,5 @@
 using Npgsql;
+using Shop.Data;
 
 namespace Shop.Api;
 
@@ -20,25 +21,8 @@ public sealed partial class CartCleanup(NpgsqlDataSource dataSource, TimeProvide
     public async Task<(int Carts, int Keys)> RunOnceAsync(CancellationToken ct)
     {
         var now = time.GetUtcNow().UtcDateTime;
-        var carts = await DeleteInBatchesAsync(
-            """
-            DELETE FROM carts WHERE id IN (
-                SELECT c.id FROM carts c
-                WHERE c.updated_at < $1
-                   OR (c.updated_at < $2 AND NOT EXISTS (SELECT 1 FROM cart_items i WHERE i.cart_id = c.id))
-                ORDER BY c.updated_at LIMIT $3)
-            """,
-            now - AbandonedCartAge,
-            now - EmptyCartAge,
-            ct);
-        var keys = await DeleteInBatchesAsync(
-            """
-            DELETE FROM idempotency_keys WHERE ctid IN (
-                SELECT ctid FROM idempotency_keys WHERE created_at < $1 ORDER BY created_at LIMIT $3)
-            """,
-            now - IdempotencyKeyAge,
-            now - IdempotencyKeyAge,
-            ct);
+        var carts = await DeleteInBatchesAsync(CartQueries.ExpireCartsBatch, [now - AbandonedCartAge, now - EmptyCartAge], ct);
+        var keys = await DeleteInBatchesAsync(OrderQueries.ExpireKeysBatch, [now - IdempotencyKeyAge], ct);
         return (carts, keys);
     }
 
@@ -66,14 +50,18 @@ public sealed partial class CartCleanup(NpgsqlDataSource dataSource, TimeProvide
         }
     }
 
-    private async Task<int> DeleteInBatchesAsync(string sql, DateTime olderThan, DateTime emptyOlderThan, CancellationToken ct)
+    /// <summary>Runs <paramref name="sql"/> (its parameters: <paramref name="before"/>, then the batch size) until a batch deletes fewer rows than the batch size.</summary>
+    private async Task<int> DeleteInBatchesAsync(string sql, DateTime[] before, CancellationToken ct)
     {
         var total = 0;
         for (var batch = 0; batch < MaxBatchesPerRun; batch++)
         {
             await using var cmd = dataSource.CreateCommand(sql);
-            cmd.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = olderThan });
-            cmd.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = emptyOlderThan });
+            foreach (var cutoff in before)
+            {
+                cmd.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = cutoff });
+            }
+
             cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = BatchSize });
             var deleted = await cmd.ExecuteNonQueryAsync(ct);
             total += deleted;

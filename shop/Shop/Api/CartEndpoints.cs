@@ -71,15 +71,19 @@ public static class CartEndpoints
         // Only an id the api issued is used; otherwise a fresh random cart, created (and its cookie set)
         // only when the add succeeds.
         var existing = CartSession.Read(context.Request);
-        var fresh = existing is not { } known || !await carts.ExistsAsync(known, ct);
-        var cartId = fresh ? CartSession.NewId() : existing!.Value;
-        var result = await ChangeAsync(context, carts, cartId, body.ProductId, body.Quantity, replace: false, create: fresh, ct);
-        if (fresh && result.Result is Ok<CartDto>)
+        if (existing is { } known && await carts.ExistsAsync(known, ct))
+        {
+            return Answer(context, await carts.ChangeAsync(known, body.ProductId, body.Quantity, replace: false, ct), body.ProductId);
+        }
+
+        var cartId = CartSession.NewId();
+        var added = await carts.AddToNewCartAsync(cartId, body.ProductId, body.Quantity, ct);
+        if (added.Change == CartChange.Ok)
         {
             CartSession.Write(context, cartId);
         }
 
-        return result;
+        return Answer(context, added, body.ProductId);
     }
 
     public static async Task<Results<Ok<CartDto>, ProblemHttpResult>> SetItemQuantityAsync(
@@ -105,7 +109,7 @@ public static class CartEndpoints
             return Problems.NotFound("That product is not in your cart.");
         }
 
-        return await ChangeAsync(context, carts, cartId.Value, id, body.Quantity, replace: true, create: false, ct);
+        return Answer(context, await carts.ChangeAsync(cartId.Value, id, body.Quantity, replace: true, ct), id);
     }
 
     public static async Task<Results<Ok<CartDto>, ProblemHttpResult>> RemoveItemAsync(
@@ -128,10 +132,9 @@ public static class CartEndpoints
         return TypedResults.Ok(await carts.GetAsync(cartId, ct));
     }
 
-    private static async Task<Results<Ok<CartDto>, ProblemHttpResult>> ChangeAsync(
-        HttpContext context, CartStore carts, Guid cartId, long productId, int quantity, bool replace, bool create, CancellationToken ct)
+    private static Results<Ok<CartDto>, ProblemHttpResult> Answer(HttpContext context, CartChangeResult result, long productId)
     {
-        var (change, available) = await carts.ChangeAsync(cartId, productId, quantity, replace, create, ct);
+        var (change, available, cart) = result;
         if (change == CartChange.OutOfStock)
         {
             context.RequestServices.GetRequiredService<Hosting.ShopMetrics>().StockOuts.Inc();
@@ -139,7 +142,7 @@ public static class CartEndpoints
 
         return change switch
         {
-            CartChange.Ok => TypedResults.Ok(await carts.GetAsync(cartId, ct)),
+            CartChange.Ok when cart is not null => TypedResults.Ok(cart),
             CartChange.UnknownProduct => Problems.NotFound($"No product with id {productId}."),
             CartChange.NotInCart => Problems.NotFound("That product is not in your cart."),
             CartChange.TooMany => Problems.Conflict($"At most {ApiConventions.MaxLineQuantity} of one product per order.", "quantity_limit"),

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Npgsql;
 using Shop.Contracts;
+using Shop.Data;
 
 namespace Shop.Api;
 
@@ -18,31 +19,42 @@ public abstract record PlaceOrderResult
 }
 
 /// <summary>
-/// Checkout in one transaction: lock the cart (one checkout per cart at a time), look up the idempotency key,
-/// then per line, in product-id order (no deadlocks between carts), a guarded
-/// <c>UPDATE products SET stock = stock - q WHERE id = … AND stock &gt;= q RETURNING price</c>: the row lock
-/// plus the re-checked condition make overselling impossible, and the price comes from the database.
+/// Checkout in one transaction of three round trips to PostgreSQL (SQL in <see cref="OrderQueries"/>):
+/// <list type="number">
+/// <item>one batch: lock the cart (one checkout per cart at a time), look up the idempotency key, read the lines
+/// with their products' prices and stock, each product row locked in product-id order (no deadlocks between
+/// carts), and draw the order number;</item>
+/// <item>one batch: per line the guarded stock update <see cref="OrderQueries.TakeStock"/>, the order and its
+/// lines with the prices read under the lock, the cart emptied, the response stored under the key;</item>
+/// <item>the commit.</item>
+/// </list>
+/// The row locks make the stock read in the first batch the stock the second one updates, so a shortfall is
+/// known before anything is written; the guarded update re-checks it anyway (and <c>CHECK (stock &gt;= 0)</c>
+/// is the backstop), so overselling stays impossible.
 /// </summary>
 public sealed class OrderStore(NpgsqlDataSource dataSource, TimeProvider time)
 {
     public async Task<PlaceOrderResult> PlaceAsync(Guid cartId, string key, byte[] requestHash, OrderRequest request, string cardLast4, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(request);
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        await using (var lockCart = new NpgsqlCommand("SELECT 1 FROM carts WHERE id = $1 FOR UPDATE", conn, tx))
+
+        var lines = new List<(OrderLineDto Line, string Currency, int Stock)>();
+        string? orderNumber = null;
+        await using (var read = new NpgsqlBatch(conn, tx))
         {
-            lockCart.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = cartId });
-            if (await lockCart.ExecuteScalarAsync(ct) is null)
+            read.BatchCommands.Add(Command(OrderQueries.LockCart, cartId));
+            read.BatchCommands.Add(Command(OrderQueries.StoredResponse, cartId, key));
+            read.BatchCommands.Add(Command(OrderQueries.LockLines, cartId, key));
+            read.BatchCommands.Add(Command(OrderQueries.NextNumber, cartId, key));
+            await using var reader = await read.ExecuteReaderAsync(ct);
+            if (!await reader.ReadAsync(ct))
             {
                 return new PlaceOrderResult.EmptyCart();
             }
-        }
 
-        await using (var existing = new NpgsqlCommand("SELECT request_hash, status, response FROM idempotency_keys WHERE cart_id = $1 AND key = $2", conn, tx))
-        {
-            existing.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = cartId });
-            existing.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key });
-            await using var reader = await existing.ExecuteReaderAsync(ct);
+            await reader.NextResultAsync(ct);
             if (await reader.ReadAsync(ct))
             {
                 var hash = (byte[])reader[0];
@@ -55,119 +67,97 @@ public sealed class OrderStore(NpgsqlDataSource dataSource, TimeProvider time)
                 var storedOrder = JsonSerializer.Deserialize<OrderDto>(stored, Json.Options)!;
                 return new PlaceOrderResult.Replay(reader.GetInt32(1), stored, storedOrder.Id);
             }
-        }
 
-        var items = new List<(long ProductId, int Quantity)>();
-        await using (var cart = new NpgsqlCommand("SELECT product_id, quantity FROM cart_items WHERE cart_id = $1 ORDER BY product_id", conn, tx))
-        {
-            cart.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = cartId });
-            await using var reader = await cart.ExecuteReaderAsync(ct);
+            await reader.NextResultAsync(ct);
             while (await reader.ReadAsync(ct))
             {
-                items.Add((reader.GetInt64(0), reader.GetInt32(1)));
+                var (productId, quantity, price) = (reader.GetInt64(0), reader.GetInt32(1), reader.GetInt64(3));
+                lines.Add((new OrderLineDto(productId, reader.GetString(2), quantity, price, price * quantity), reader.GetString(4), reader.GetInt32(5)));
+            }
+
+            await reader.NextResultAsync(ct);
+            if (await reader.ReadAsync(ct))
+            {
+                orderNumber = reader.GetString(0);
             }
         }
 
-        if (items.Count == 0)
+        if (lines.Count == 0 || orderNumber is null)
         {
             return new PlaceOrderResult.EmptyCart();
         }
 
-        // Drawn before the first stock row is locked: a hot product's row lock then spans only the guarded
-        // updates, one batch and the commit. A failed checkout leaves a gap in the numbers, as sequences do.
-        string orderNumber;
-        await using (var number = new NpgsqlCommand("SELECT 'SO-' || nextval('order_numbers')", conn, tx))
+        // Read under the row locks: this stock is what the guarded updates will see.
+        if (lines.FirstOrDefault(l => l.Stock < l.Line.Quantity) is { Line: not null } shortfall)
         {
-            orderNumber = (string)(await number.ExecuteScalarAsync(ct))!;
-        }
-
-        var lines = new List<OrderLineDto>(items.Count);
-        var currency = CartStore.DefaultCurrency;
-        foreach (var (productId, quantity) in items)
-        {
-            await using var take = new NpgsqlCommand(
-                "UPDATE products SET stock = stock - $2 WHERE id = $1 AND stock >= $2 RETURNING name, price_minor, currency", conn, tx);
-            take.Parameters.Add(new NpgsqlParameter<long> { TypedValue = productId });
-            take.Parameters.Add(new NpgsqlParameter<int> { TypedValue = quantity });
-            await using var reader = await take.ExecuteReaderAsync(ct);
-            if (!await reader.ReadAsync(ct))
-            {
-                await reader.DisposeAsync();
-                await tx.RollbackAsync(ct);
-                return await OutOfStockAsync(conn, productId, ct);
-            }
-
-            var price = reader.GetInt64(1);
-            currency = reader.GetString(2);
-            lines.Add(new OrderLineDto(productId, reader.GetString(0), quantity, price, price * quantity));
+            return new PlaceOrderResult.OutOfStock(shortfall.Line.ProductId, shortfall.Line.Name, shortfall.Stock);
         }
 
         var order = new OrderDto(
             CartSession.NewId(),
             orderNumber,
-            lines,
-            lines.Sum(l => l.LineTotalMinor),
-            currency,
+            [.. lines.Select(l => l.Line)],
+            lines.Sum(l => l.Line.LineTotalMinor),
+            lines[^1].Currency,
             request.Email,
             request.Name,
             cardLast4,
             time.GetUtcNow());
         var json = JsonSerializer.Serialize(order, Json.Options);
-        await using var batch = new NpgsqlBatch(conn, tx);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("""
-            INSERT INTO orders (id, number, cart_id, email, name, street, city, postal_code, country, card_last4, total_minor, currency, created_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-            """)
+        await using var write = new NpgsqlBatch(conn, tx);
+        foreach (var line in order.Lines)
         {
-            Parameters =
-            {
-                new NpgsqlParameter<Guid> { TypedValue = order.Id },
-                new NpgsqlParameter<string> { TypedValue = order.Number },
-                new NpgsqlParameter<Guid> { TypedValue = cartId },
-                new NpgsqlParameter<string> { TypedValue = request.Email },
-                new NpgsqlParameter<string> { TypedValue = request.Name },
-                new NpgsqlParameter<string> { TypedValue = request.Street },
-                new NpgsqlParameter<string> { TypedValue = request.City },
-                new NpgsqlParameter<string> { TypedValue = request.PostalCode },
-                new NpgsqlParameter<string> { TypedValue = request.Country },
-                new NpgsqlParameter<string> { TypedValue = cardLast4 },
-                new NpgsqlParameter<long> { TypedValue = order.TotalMinor },
-                new NpgsqlParameter<string> { TypedValue = currency },
-                new NpgsqlParameter<DateTime> { TypedValue = order.CreatedAt.UtcDateTime },
-            },
-        });
-        foreach (var line in lines)
-        {
-            batch.BatchCommands.Add(new NpgsqlBatchCommand(
-                "INSERT INTO order_lines (order_id, product_id, name, unit_price_minor, quantity, line_total_minor) VALUES ($1, $2, $3, $4, $5, $6)")
-            {
-                Parameters =
-                {
-                    new NpgsqlParameter<Guid> { TypedValue = order.Id },
-                    new NpgsqlParameter<long> { TypedValue = line.ProductId },
-                    new NpgsqlParameter<string> { TypedValue = line.Name },
-                    new NpgsqlParameter<long> { TypedValue = line.UnitPriceMinor },
-                    new NpgsqlParameter<int> { TypedValue = line.Quantity },
-                    new NpgsqlParameter<long> { TypedValue = line.LineTotalMinor },
-                },
-            });
+            write.BatchCommands.Add(Command(OrderQueries.TakeStock, line.ProductId, line.Quantity));
         }
 
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM cart_items WHERE cart_id = $1")
+        write.BatchCommands.Add(Command(
+            OrderQueries.InsertOrder,
+            order.Id,
+            order.Number,
+            cartId,
+            request.Email,
+            request.Name,
+            request.Street,
+            request.City,
+            request.PostalCode,
+            request.Country,
+            cardLast4,
+            order.TotalMinor,
+            order.Currency,
+            order.CreatedAt.UtcDateTime));
+        foreach (var line in order.Lines)
         {
-            Parameters = { new NpgsqlParameter<Guid> { TypedValue = cartId } },
-        });
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("INSERT INTO idempotency_keys (cart_id, key, request_hash, status, response) VALUES ($1, $2, $3, 201, $4)")
+            write.BatchCommands.Add(Command(OrderQueries.InsertLine, order.Id, line.ProductId, line.Name, line.UnitPriceMinor, line.Quantity, line.LineTotalMinor));
+        }
+
+        write.BatchCommands.Add(Command(OrderQueries.EmptyCart, cartId));
+        write.BatchCommands.Add(Command(OrderQueries.StoreResponse, cartId, key, requestHash, json));
+        await using (var reader = await write.ExecuteReaderAsync(ct))
         {
-            Parameters =
+            // The guarded updates answer first, one result each; a missing row means a shortfall the locked read
+            // did not see (it cannot happen while the locks hold; checked all the same).
+            for (var i = 0; i < order.Lines.Count; i++)
             {
-                new NpgsqlParameter<Guid> { TypedValue = cartId },
-                new NpgsqlParameter<string> { TypedValue = key },
-                new NpgsqlParameter<byte[]> { TypedValue = requestHash },
-                new NpgsqlParameter<string> { TypedValue = json },
-            },
-        });
-        await batch.ExecuteNonQueryAsync(ct);
+                if (i > 0)
+                {
+                    await reader.NextResultAsync(ct);
+                }
+
+                if (!await reader.ReadAsync(ct))
+                {
+                    var line = lines[i];
+                    await reader.DisposeAsync();
+                    await tx.RollbackAsync(ct);
+                    return new PlaceOrderResult.OutOfStock(line.Line.ProductId, line.Line.Name, line.Stock);
+                }
+            }
+
+            // Drain the rest so an error in the inserts surfaces here, before the commit.
+            while (await reader.NextResultAsync(ct))
+            {
+            }
+        }
+
         await tx.CommitAsync(ct);
         return new PlaceOrderResult.Placed(order, json);
     }
@@ -176,8 +166,7 @@ public sealed class OrderStore(NpgsqlDataSource dataSource, TimeProvider time)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         OrderDto order;
-        await using (var head = new NpgsqlCommand(
-            "SELECT number, total_minor, currency, email, name, card_last4, created_at FROM orders WHERE id = $1 AND cart_id = $2", conn))
+        await using (var head = new NpgsqlCommand(OrderQueries.OrderHead, conn))
         {
             head.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = orderId });
             head.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = cartId });
@@ -200,8 +189,7 @@ public sealed class OrderStore(NpgsqlDataSource dataSource, TimeProvider time)
         }
 
         var lines = new List<OrderLineDto>();
-        await using (var body = new NpgsqlCommand(
-            "SELECT product_id, name, quantity, unit_price_minor, line_total_minor FROM order_lines WHERE order_id = $1 ORDER BY product_id", conn))
+        await using (var body = new NpgsqlCommand(OrderQueries.OrderLines, conn))
         {
             body.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = orderId });
             await using var reader = await body.ExecuteReaderAsync(ct);
@@ -214,13 +202,24 @@ public sealed class OrderStore(NpgsqlDataSource dataSource, TimeProvider time)
         return order with { Lines = lines };
     }
 
-    private static async Task<PlaceOrderResult> OutOfStockAsync(NpgsqlConnection conn, long productId, CancellationToken ct)
+    /// <summary>A batch command with positional parameters, typed by their CLR types.</summary>
+    private static NpgsqlBatchCommand Command(string sql, params object[] values)
     {
-        await using var cmd = new NpgsqlCommand("SELECT name, stock FROM products WHERE id = $1", conn);
-        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = productId });
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        return await reader.ReadAsync(ct)
-            ? new PlaceOrderResult.OutOfStock(productId, reader.GetString(0), reader.GetInt32(1))
-            : new PlaceOrderResult.OutOfStock(productId, $"product {productId}", 0);
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var value in values)
+        {
+            command.Parameters.Add(value switch
+            {
+                Guid g => new NpgsqlParameter<Guid> { TypedValue = g },
+                string t => new NpgsqlParameter<string> { TypedValue = t },
+                long l => new NpgsqlParameter<long> { TypedValue = l },
+                int n => new NpgsqlParameter<int> { TypedValue = n },
+                DateTime d => new NpgsqlParameter<DateTime> { TypedValue = d },
+                byte[] b => new NpgsqlParameter<byte[]> { TypedValue = b },
+                _ => throw new ArgumentException($"no parameter type for {value.GetType()}", nameof(values)),
+            });
+        }
+
+        return command;
     }
 }
