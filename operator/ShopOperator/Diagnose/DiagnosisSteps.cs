@@ -374,13 +374,15 @@ public static class DiagnosisSteps
             {
                 problems.Add($"database Secret {reference.Name} does not exist");
             }
-            else if (!secret.Keys.Contains(reference.Key))
+            else if (shop.DatabaseSecretRef is { } typed && ShopOperator.Model.Specs.DatabaseSecret.MissingKeys(typed, secret.Keys) is { Count: > 0 } missing)
             {
-                problems.Add($"database Secret {reference.Name} has no key {reference.Key} (keys: {string.Join(", ", secret.Keys.Order(StringComparer.Ordinal))})");
+                problems.Add($"database Secret {reference.Name} has no key {string.Join(", ", missing)} (keys: {string.Join(", ", secret.Keys.Order(StringComparer.Ordinal))})");
             }
             else
             {
-                evidence.Add($"Secret {reference.Name} has key {reference.Key}");
+                evidence.Add(shop.DatabaseSecretRef?.Format == ConnectionSecretFormat.Fields
+                    ? $"Secret {reference.Name} has the connection fields"
+                    : $"Secret {reference.Name} has key {reference.Key}");
             }
         }
 
