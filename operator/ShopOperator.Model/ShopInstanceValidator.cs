@@ -142,7 +142,7 @@ public static partial class ShopInstanceValidator
                 {
                     if (trusted[i] is not JsonValue entry || !entry.TryGetValue<string>(out var text) || text.Length > 64 || !IPNetwork.TryParse(text, out _))
                     {
-                        errors.Add(new($"spec.network.trustedProxyCIDRs[{i}]", $"'{trusted[i]?.ToString()}' is not a network in CIDR notation with no host bits set (e.g. 10.0.0.0/8)"));
+                        errors.Add(new($"spec.network.trustedProxyCIDRs[{i}]", $"'{trusted[i]?.ToString()}' is not a network in CIDR notation (e.g. 10.0.0.0/8)"));
                     }
                 }
             }

@@ -433,7 +433,9 @@ public static class DiagnosisSteps
             ? new StepResult(StepNames.Dependencies, StepStatus.Pass, "the database Secret exists, the database is ready and the NetworkPolicies allow ingress → web → api → database", evidence)
             : new StepResult(StepNames.Dependencies, StepStatus.Fail, problems[0], [.. problems, .. evidence],
                 problems[0].StartsWith("database Secret", StringComparison.Ordinal)
-                    ? $"create it: kubectl -n {shop.Namespace} create secret generic {shop.DatabaseSecret?.Name} --from-literal={shop.DatabaseSecret?.Key}=..."
+                    ? $"create it: kubectl -n {shop.Namespace} create secret generic {shop.DatabaseSecret?.Name} " + (shop.DatabaseSecretRef?.Format == ConnectionSecretFormat.Fields
+                        ? "--from-literal=host=... --from-literal=dbname=... --from-literal=username=... --from-literal=password=..."
+                        : $"--from-literal={shop.DatabaseSecret?.Key}=...")
                     : problems[0].StartsWith("NetworkPolicy", StringComparison.Ordinal)
                         ? "the operator restores its NetworkPolicies on its next pass; a policy of another tool may also deny the traffic: kubectl get networkpolicy -n " + shop.Namespace
                         : $"kubectl describe shop {shop.Name} -n {shop.Namespace}");

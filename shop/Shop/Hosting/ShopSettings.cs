@@ -4,8 +4,10 @@ namespace Shop.Hosting;
 
 public sealed class ShopConfigurationException(string message) : Exception(message);
 
-/// <summary>The environment variables of docs/architecture.md, parsed once and validated.</summary>
-/// <param name="DbConnection">The Npgsql connection string assembled by <see cref="DatabaseConnection.From"/>; null when none is configured.</param>
+/// <summary>
+/// The environment variables of docs/architecture.md, parsed once and validated. <see cref="DbConnection"/> is the
+/// Npgsql connection string <see cref="DatabaseConnection.From"/> assembled; null when none is configured.
+/// </summary>
 public sealed record ShopSettings(IPAddress ListenAddress, int HttpPort, int MetricsPort, string? DbConnection, bool JsonLogs)
 {
     /// <summary>
