@@ -157,7 +157,7 @@ public sealed record DatabaseSpec
     public const string ExactlyOneRule = "has(self.connectionSecretRef) != has(self.provision)";
     public const string ExactlyOneMessage = "set exactly one of connectionSecretRef and provision";
 
-    [Doc("An existing Secret holding the Npgsql connection string (e.g. for RDS).")]
+    [Doc("An existing Secret with the connection: an Npgsql connection string or a postgresql:// URI under key (e.g. for RDS, or the uri key of CloudNativePG's and Crunchy's Secrets), or with format Fields one key per field (host, port, dbname, user or username, password, sslmode).")]
     public SecretKeyRef? ConnectionSecretRef { get; init; }
 
     [Doc("The operator creates a role and a database on the server named by adminSecretRef.")]
@@ -177,8 +177,19 @@ public sealed record SecretKeyRef
     [Default(Defaults.ConnectionStringKey)]
     [Pattern(Patterns.SecretKey)]
     [MaxLength(253)]
-    [Doc("The key holding the Npgsql connection string.")]
+    [Doc("The key holding the connection string (an Npgsql connection string or a postgresql:// URI); not used with format Fields.")]
     public string? Key { get; init; }
+
+    [Doc("ConnectionString (default): key holds an Npgsql connection string or a postgresql:// URI. Fields: one key per field, as CloudNativePG's <cluster>-app and Crunchy PGO's <cluster>-pguser-<user> Secrets have them: host, dbname, password, user or username, and optionally port (default 5432) and sslmode.")]
+    public ConnectionSecretFormat? Format { get; init; }
+}
+
+/// <summary>How a connection Secret holds the database connection (spec.database.connectionSecretRef.format).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<ConnectionSecretFormat>))]
+public enum ConnectionSecretFormat
+{
+    ConnectionString,
+    Fields,
 }
 
 public sealed record LocalObjectRef
@@ -320,6 +331,10 @@ public sealed record NetworkSpec
     [MaxItems(16)]
     [Doc("Who may scrape both tiers' metrics port. Default: pods in the namespace monitoring.")]
     public IReadOnlyList<NetworkPeer>? MonitoringFrom { get; init; }
+
+    [MaxItems(32)]
+    [Doc("Networks (CIDR) whose X-Forwarded-For and X-Forwarded-Proto both tiers believe (SHOP_TRUSTED_NETWORKS): the ingress controller's or Gateway's pods. Default: the private ranges 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10 and fc00::/7, since the NetworkPolicies admit only the ingress path to the http port; an empty list trusts loopback only.")]
+    public IReadOnlyList<string>? TrustedProxyCIDRs { get; init; }
 }
 
 public sealed record DnsSpec

@@ -134,6 +134,18 @@ public static partial class ShopInstanceValidator
                     }
                 }
             }
+
+            // The shop parses SHOP_TRUSTED_NETWORKS with IPNetwork.TryParse and refuses to start on a bad entry: the same check here.
+            if (network["trustedProxyCIDRs"] is JsonArray trusted)
+            {
+                for (var i = 0; i < trusted.Count; i++)
+                {
+                    if (trusted[i] is not JsonValue entry || !entry.TryGetValue<string>(out var text) || text.Length > 64 || !IPNetwork.TryParse(text, out _))
+                    {
+                        errors.Add(new($"spec.network.trustedProxyCIDRs[{i}]", $"'{trusted[i]?.ToString()}' is not a network in CIDR notation (e.g. 10.0.0.0/8)"));
+                    }
+                }
+            }
         }
 
         if (JsonRead.Child(spec["egress"], "proxy") is JsonObject proxy)

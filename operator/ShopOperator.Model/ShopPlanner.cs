@@ -248,7 +248,7 @@ public static class ShopPlanner
         return database switch
         {
             { ConnectionSecretRef: { } reference } =>
-                [new SecretReference(reference.Name, [reference.Key ?? Defaults.ConnectionStringKey], "spec.database.connectionSecretRef")],
+                [new SecretReference(reference.Name, Specs.DatabaseSecret.Keys(reference), "spec.database.connectionSecretRef")],
             { Provision: { } provision } =>
                 [new SecretReference(provision.AdminSecretRef.Name, ["host", "port", "username", "password"], "spec.database.provision.adminSecretRef")],
             _ => [],

@@ -146,6 +146,17 @@ public sealed class PropertyTests
                     var hosts = env[key]!.Split(',');
                     Assert.True(hosts.Contains(typed.Name + "-api") && hosts.Contains($"{typed.Name}-api.{typed.Namespace}") && hosts.Contains(".svc") && hosts.Contains(".cluster.local"), $"{where}: {key}={env[key]}");
                     Assert.True((proxy.NoProxy ?? []).All(hosts.Contains), $"{where}: {key} lacks a listed host");
+
+                    // The database host of a key-per-field Secret, by the kubelet's $(VAR) expansion: on the api tier only,
+                    // and only after SHOP_DB_HOST (a reference to a later variable is not expanded).
+                    var fields = typed.Spec.Database.ConnectionSecretRef?.Format == ShopOperator.Model.ConnectionSecretFormat.Fields;
+                    var isApi = Name(deployment).EndsWith("-api", StringComparison.Ordinal);
+                    Assert.True(hosts.Contains("$(SHOP_DB_HOST)") == (fields && isApi), $"{where}: {key}={env[key]}");
+                    if (fields && isApi)
+                    {
+                        var order = env.Keys.ToList();
+                        Assert.True(order.IndexOf("SHOP_DB_HOST") is >= 0 and var at && at < order.IndexOf(key), $"{where}: SHOP_DB_HOST after {key}");
+                    }
                 }
             }
 
@@ -159,6 +170,26 @@ public sealed class PropertyTests
         }
 
         Assert.True(withProxy > 0, "no generated shop had a proxy");
+    }
+
+    [Fact]
+    public void Both_tiers_trust_forwarded_headers_from_the_listed_networks_else_the_private_ranges_and_nothing_for_an_empty_list()
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (i, _, typed, children) in Generated())
+        {
+            var listed = typed.Spec.Network?.TrustedProxyCIDRs;
+            var expected = listed is null ? "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,100.64.0.0/10,fc00::/7" : listed.Count == 0 ? null : string.Join(',', listed.Distinct());
+            seen.Add(listed is null ? "default" : listed.Count == 0 ? "empty" : "listed");
+            foreach (var deployment in children.Where(c => Kind(c) == "Deployment"))
+            {
+                var env = deployment["spec"]!["template"]!["spec"]!["containers"]![0]!["env"]!.AsArray();
+                var trusted = env.Where(e => Text(e!["name"]) == "SHOP_TRUSTED_NETWORKS").Select(e => Text(e!["value"])).ToList();
+                Assert.True(expected is null ? trusted.Count == 0 : trusted.SequenceEqual([expected]), $"seed {Seed} #{i} {Name(deployment)}: {string.Join(" | ", trusted)}");
+            }
+        }
+
+        Assert.Equal(3, seen.Count);
     }
 
     [Fact]

@@ -74,7 +74,16 @@ public sealed class SpecGoldenTests
         };
         var proxyCidr = Specs.Valid("demo-proxy-cidr");
         proxyCidr["spec"]!["egress"] = new JsonObject { ["proxy"] = new JsonObject { ["url"] = "https://10.8.0.5:8443", ["cidr"] = "10.8.0.5/32" } };
-        return [.. samples.Append(selectorEgress).Append(issuerOnly).Append(network).Append(proxy).Append(proxyCidr).Select(ShopInstance.FromJson)];
+        // A CloudNativePG <cluster>-app Secret, key per field, behind the proxy: NO_PROXY ends with $(SHOP_DB_HOST) on the api tier.
+        var fields = Specs.Valid("demo-cnpg");
+        fields["spec"]!["database"] = new JsonObject { ["connectionSecretRef"] = new JsonObject { ["name"] = "shop-pg-app", ["format"] = "Fields" } };
+        fields["spec"]!["egress"] = new JsonObject { ["proxy"] = new JsonObject { ["url"] = "http://egress-proxy.proxy.svc.cluster.local:3128", ["cidr"] = "10.8.0.0/24" } };
+        fields["spec"]!["network"] = new JsonObject { ["trustedProxyCIDRs"] = new JsonArray("10.244.0.0/16", "fd00:10:244::/56") };
+        // The uri key of the same Secret: format ConnectionString, another key.
+        var uri = Specs.Valid("demo-cnpg-uri");
+        uri["spec"]!["database"] = new JsonObject { ["connectionSecretRef"] = new JsonObject { ["name"] = "shop-pg-app", ["key"] = "uri" } };
+        uri["spec"]!["network"] = new JsonObject { ["trustedProxyCIDRs"] = new JsonArray() };
+        return [.. samples.Append(selectorEgress).Append(issuerOnly).Append(network).Append(proxy).Append(proxyCidr).Append(fields).Append(uri).Select(ShopInstance.FromJson)];
     }
 
     [Theory]

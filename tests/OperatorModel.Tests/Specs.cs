@@ -88,7 +88,12 @@ public static class Specs
         var database = new JsonObject();
         if (random.Next(2) == 0)
         {
-            database["connectionSecretRef"] = new JsonObject { ["name"] = Label(10), ["key"] = Pick("connectionString", "url", "DB_URL") };
+            database["connectionSecretRef"] = new JsonObject { ["name"] = Label(10), ["key"] = Pick("connectionString", "url", "DB_URL", "uri") };
+            if (random.Next(3) == 0)
+            {
+                // A key-per-field Secret (CloudNativePG, Crunchy): key is then not read.
+                database["connectionSecretRef"]!["format"] = Pick("Fields", "ConnectionString");
+            }
         }
         else
         {
@@ -147,6 +152,11 @@ public static class Specs
             if (random.Next(2) == 0)
             {
                 network["monitoringFrom"] = Peers();
+            }
+
+            if (random.Next(2) == 0)
+            {
+                network["trustedProxyCIDRs"] = new JsonArray([.. Enumerable.Range(0, random.Next(0, 3)).Select(_ => (JsonNode)Pick("10.244.0.0/16", "192.168.0.0/16", "fd00:10:244::/56"))]);
             }
 
             spec["network"] = network;

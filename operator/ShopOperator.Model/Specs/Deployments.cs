@@ -80,8 +80,10 @@ public static class Deployments
         var env = new JsonArray();
         if (tier == Tiers.Api)
         {
-            var (secret, key) = DatabaseConnection(shop);
-            env.Add(SecretEnv("SHOP_DB_CONNECTION", secret, key));
+            foreach (var variable in DatabaseSecret.Env(shop))
+            {
+                env.Add(variable);
+            }
         }
         else
         {
@@ -89,7 +91,13 @@ public static class Deployments
             env.Add(SecretEnv("SHOP_DATA_PROTECTION_KEY", Secrets.WebKeysName(shop.Name), "dataProtectionKey"));
         }
 
-        foreach (var (name, value) in ProxyEnv(shop))
+        if (TrustedNetworks(shop) is { Count: > 0 } trusted)
+        {
+            env.Add(new JsonObject { ["name"] = "SHOP_TRUSTED_NETWORKS", ["value"] = string.Join(',', trusted) });
+        }
+
+        // After the database variables: NO_PROXY may name $(SHOP_DB_HOST), which the kubelet expands from earlier entries only.
+        foreach (var (name, value) in ProxyEnv(shop, tier))
         {
             env.Add(new JsonObject { ["name"] = name, ["value"] = value });
         }
@@ -122,7 +130,7 @@ public static class Deployments
     /// HTTP_PROXY, HTTPS_PROXY, NO_PROXY and their lower-case forms (curl and Go read only some of either; .NET reads
     /// both) when spec.egress.proxy is set, else nothing.
     /// </summary>
-    public static IReadOnlyList<(string Name, string Value)> ProxyEnv(ShopInstance shop)
+    public static IReadOnlyList<(string Name, string Value)> ProxyEnv(ShopInstance shop, string tier)
     {
         ArgumentNullException.ThrowIfNull(shop);
         if (shop.Spec.Egress?.Proxy is not { } proxy)
@@ -130,7 +138,7 @@ public static class Deployments
             return [];
         }
 
-        var noProxy = string.Join(',', NoProxy(shop));
+        var noProxy = string.Join(',', NoProxy(shop, tier));
         return
         [
             ("HTTP_PROXY", proxy.Url), ("HTTPS_PROXY", proxy.Url), ("NO_PROXY", noProxy),
@@ -141,8 +149,12 @@ public static class Deployments
     /// <summary>
     /// The hosts reached directly: the api Service by every name a pod may use for it (the web tier calls
     /// http://&lt;name&gt;-api), loopback, the cluster-local suffixes, then spec.egress.proxy.noProxy; no duplicates.
+    /// On the api tier with a key-per-field database Secret, last, the database host as <c>$(SHOP_DB_HOST)</c>: the
+    /// kubelet expands it from the Secret's host key at container start, so the operator never reads it. (Npgsql
+    /// connects over TCP and never consults the proxy variables: the entry only keeps HTTP clients off the proxy
+    /// for that host.)
     /// </summary>
-    public static IReadOnlyList<string> NoProxy(ShopInstance shop)
+    public static IReadOnlyList<string> NoProxy(ShopInstance shop, string tier)
     {
         ArgumentNullException.ThrowIfNull(shop);
         var api = ChildMeta.TierName(shop.Name, Tiers.Api);
@@ -154,7 +166,22 @@ public static class Deployments
         }
 
         always.AddRange(["localhost", "127.0.0.1", ".svc", ".cluster.local"]);
-        return [.. always.Concat(shop.Spec.Egress?.Proxy?.NoProxy ?? []).Distinct(StringComparer.OrdinalIgnoreCase)];
+        IEnumerable<string> database = tier == Tiers.Api && DatabaseSecret.UsesFields(shop) ? [$"$({DatabaseSecret.HostVariable})"] : [];
+        return [.. always.Concat(shop.Spec.Egress?.Proxy?.NoProxy ?? []).Concat(database).Distinct(StringComparer.OrdinalIgnoreCase)];
+    }
+
+    /// <summary>The private ranges trusted for X-Forwarded-* when spec.network.trustedProxyCIDRs is not set.</summary>
+    public static IReadOnlyList<string> DefaultTrustedProxyCidrs { get; } = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7"];
+
+    /// <summary>
+    /// SHOP_TRUSTED_NETWORKS of both tiers: spec.network.trustedProxyCIDRs, else the private ranges. The NetworkPolicies
+    /// admit the http port only from the ingress peers (and the web tier, to the api), so whatever reaches it from a
+    /// private address came along the ingress path; an empty list leaves loopback only (no variable).
+    /// </summary>
+    public static IReadOnlyList<string> TrustedNetworks(ShopInstance shop)
+    {
+        ArgumentNullException.ThrowIfNull(shop);
+        return shop.Spec.Network?.TrustedProxyCIDRs is { } given ? [.. given.Distinct(StringComparer.Ordinal)] : DefaultTrustedProxyCidrs;
     }
 
     private static JsonObject Probe(string path, int failures) => new()

@@ -562,13 +562,15 @@ public static class DiagnosisSteps
             {
                 problems.Add($"database Secret {reference.Name} does not exist");
             }
-            else if (!secret.Keys.Contains(reference.Key))
+            else if (shop.DatabaseSecretRef is { } typed && ShopOperator.Model.Specs.DatabaseSecret.MissingKeys(typed, secret.Keys) is { Count: > 0 } missing)
             {
-                problems.Add($"database Secret {reference.Name} has no key {reference.Key} (keys: {string.Join(", ", secret.Keys.Order(StringComparer.Ordinal))})");
+                problems.Add($"database Secret {reference.Name} has no key {string.Join(", ", missing)} (keys: {string.Join(", ", secret.Keys.Order(StringComparer.Ordinal))})");
             }
             else
             {
-                evidence.Add($"Secret {reference.Name} has key {reference.Key}");
+                evidence.Add(shop.DatabaseSecretRef?.Format == ConnectionSecretFormat.Fields
+                    ? $"Secret {reference.Name} has the connection fields"
+                    : $"Secret {reference.Name} has key {reference.Key}");
             }
         }
 
@@ -619,7 +621,9 @@ public static class DiagnosisSteps
             ? new StepResult(StepNames.Dependencies, StepStatus.Pass, "the database Secret exists, the database is ready and the NetworkPolicies allow ingress → web → api → database", evidence)
             : new StepResult(StepNames.Dependencies, StepStatus.Fail, problems[0], [.. problems, .. evidence],
                 problems[0].StartsWith("database Secret", StringComparison.Ordinal)
-                    ? $"create it: kubectl -n {shop.Namespace} create secret generic {shop.DatabaseSecret?.Name} --from-literal={shop.DatabaseSecret?.Key}=..."
+                    ? $"create it: kubectl -n {shop.Namespace} create secret generic {shop.DatabaseSecret?.Name} " + (shop.DatabaseSecretRef?.Format == ConnectionSecretFormat.Fields
+                        ? "--from-literal=host=... --from-literal=dbname=... --from-literal=username=... --from-literal=password=..."
+                        : $"--from-literal={shop.DatabaseSecret?.Key}=...")
                     : problems[0].StartsWith("NetworkPolicy", StringComparison.Ordinal)
                         ? "the operator restores its NetworkPolicies on its next pass; a policy of another tool may also deny the traffic: kubectl get networkpolicy -n " + shop.Namespace
                         : $"kubectl describe shop {shop.Name} -n {shop.Namespace}");

@@ -30,6 +30,7 @@ internal sealed class ShopView
             DatabaseSecret = typed.Spec.Database.ConnectionSecretRef is { } connection
                 ? (connection.Name, connection.Key ?? Defaults.ConnectionStringKey)
                 : (DesiredState.DatabaseSecretName(Name), "connectionString");
+            DatabaseSecretRef = typed.Spec.Database.ConnectionSecretRef ?? new SecretKeyRef { Name = DesiredState.DatabaseSecretName(Name) };
         }
         else
         {
@@ -66,6 +67,9 @@ internal sealed class ShopView
     public string? TlsSecretName { get; }
 
     public (string Name, string Key)? DatabaseSecret { get; }
+
+    /// <summary>The connection Secret as the spec references it (its format says which keys the shop reads).</summary>
+    public SecretKeyRef? DatabaseSecretRef { get; }
 
     public JsonObject? DesiredOf(string kind, string name) =>
         Desired?.FirstOrDefault(o => (string?)o["kind"] == kind && DiagnosisSteps.NameOf(o) == name);

@@ -410,16 +410,17 @@ public sealed class ShopReconciler : IReconciler
         var ns = pass.Namespace;
         if (spec.ConnectionSecretRef is { } reference)
         {
-            var secretKey = reference.Key ?? Defaults.ConnectionStringKey;
             var secret = _cache.Get(ResourceKind.Secret, ns, reference.Name);
             if (secret is null)
             {
                 return DatabaseStep.Waiting(new MissingSecret(reference.Name));
             }
 
-            if (secret["data"]?[secretKey] is null)
+            // The connection key, or with format Fields every required field (key-per-field Secrets of CNPG, Crunchy).
+            var present = secret["data"] is JsonObject data ? data.Where(kv => kv.Value is not null).Select(kv => kv.Key).ToHashSet(StringComparer.Ordinal) : [];
+            if (ShopOperator.Model.Specs.DatabaseSecret.MissingKeys(reference, present) is { Count: > 0 } missingKeys)
             {
-                return DatabaseStep.Waiting(new MissingSecret(reference.Name, secretKey));
+                return new DatabaseStep(null, SecretAvailable: false) { Missing = [.. missingKeys.Select(k => new MissingSecret(reference.Name, k))] };
             }
 
             return new DatabaseStep(null, SecretAvailable: true);

@@ -15,7 +15,7 @@ public static class ApiTier
         ArgumentNullException.ThrowIfNull(settings);
         if (settings.DbConnection is null)
         {
-            throw new ShopConfigurationException("SHOP_DB_CONNECTION is required for the api role");
+            throw new ShopConfigurationException("the api role needs a database: SHOP_DB_CONNECTION (an Npgsql connection string or a postgresql:// URI), or SHOP_DB_HOST, SHOP_DB_NAME, SHOP_DB_USER (or SHOP_DB_USERNAME), SHOP_DB_PASSWORD and optionally SHOP_DB_PORT and SHOP_DB_SSLMODE");
         }
 
         NpgsqlConnectionStringBuilder connection;

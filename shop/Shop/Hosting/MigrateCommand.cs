@@ -10,10 +10,21 @@ public static class MigrateCommand
     public static async Task<int> RunAsync(string[] args, CancellationToken ct)
     {
         _ = args;
-        var connection = Environment.GetEnvironmentVariable("SHOP_DB_CONNECTION");
-        if (string.IsNullOrWhiteSpace(connection))
+        string? connection;
+        try
         {
-            await Console.Error.WriteLineAsync("shop migrate: SHOP_DB_CONNECTION is required");
+            // The same shapes as the api role: an Npgsql string, a postgresql:// URI or the SHOP_DB_* fields.
+            connection = DatabaseConnection.From(new ConfigurationBuilder().AddEnvironmentVariables().Build());
+        }
+        catch (ShopConfigurationException e)
+        {
+            await Console.Error.WriteLineAsync($"shop migrate: configuration error: {e.Message}");
+            return 2;
+        }
+
+        if (connection is null)
+        {
+            await Console.Error.WriteLineAsync("shop migrate: SHOP_DB_CONNECTION (or the SHOP_DB_HOST/NAME/USER/PASSWORD fields) is required");
             return 2;
         }
 

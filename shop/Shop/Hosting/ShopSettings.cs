@@ -4,7 +4,10 @@ namespace Shop.Hosting;
 
 public sealed class ShopConfigurationException(string message) : Exception(message);
 
-/// <summary>The environment variables of docs/architecture.md, parsed once and validated.</summary>
+/// <summary>
+/// The environment variables of docs/architecture.md, parsed once and validated. <see cref="DbConnection"/> is the
+/// Npgsql connection string <see cref="DatabaseConnection.From"/> assembled; null when none is configured.
+/// </summary>
 public sealed record ShopSettings(IPAddress ListenAddress, int HttpPort, int MetricsPort, string? DbConnection, bool JsonLogs)
 {
     /// <summary>
@@ -35,7 +38,8 @@ public sealed record ShopSettings(IPAddress ListenAddress, int HttpPort, int Met
             "text" => false,
             _ => throw new ShopConfigurationException($"SHOP_LOG_FORMAT '{format}' must be json or text"),
         };
-        var db = config["SHOP_DB_CONNECTION"];
+        // SHOP_DB_CONNECTION (Npgsql string or postgresql:// URI) or the SHOP_DB_* fields, as one Npgsql string.
+        var db = DatabaseConnection.From(config);
         var trusted = new List<IPNetwork> { new(IPAddress.Loopback, 8), new(IPAddress.IPv6Loopback, 128) };
         foreach (var proxy in List(config["SHOP_TRUSTED_PROXIES"]))
         {
@@ -51,7 +55,7 @@ public sealed record ShopSettings(IPAddress ListenAddress, int HttpPort, int Met
                 : throw new ShopConfigurationException($"SHOP_TRUSTED_NETWORKS: '{network}' is not a CIDR network like 10.0.0.0/8"));
         }
 
-        return new ShopSettings(address, httpPort, metricsPort, string.IsNullOrWhiteSpace(db) ? null : db, json) { TrustedNetworks = trusted };
+        return new ShopSettings(address, httpPort, metricsPort, db, json) { TrustedNetworks = trusted };
     }
 
     private static string[] List(string? text) =>

@@ -31,7 +31,8 @@ public sealed class ApiApp : IAsyncDisposable
     public Uri MetricsAddress { get; }
 
     // connection: rewrites the database's connection string (a test routes it through a proxy).
-    public static async Task<ApiApp> StartAsync(PostgresServer server, string prefix = "shopapi", Func<string, string>? connection = null)
+    // extra: more settings (null removes one, e.g. SHOP_DB_CONNECTION when the SHOP_DB_* fields are given).
+    public static async Task<ApiApp> StartAsync(PostgresServer server, string prefix = "shopapi", Func<string, string>? connection = null, Func<string, IReadOnlyDictionary<string, string?>>? extra = null)
     {
         ArgumentNullException.ThrowIfNull(server);
         var created = await server.CreateDatabaseAsync(prefix);
@@ -43,7 +44,7 @@ public sealed class ApiApp : IAsyncDisposable
             metricsPort = Ports.FreeTcpPort();
         }
 
-        var app = ShopApp.Build("api", [], new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["SHOP_DB_CONNECTION"] = db,
             ["SHOP_LISTEN_ADDRESS"] = "127.0.0.1",
@@ -51,7 +52,13 @@ public sealed class ApiApp : IAsyncDisposable
             ["SHOP_METRICS_PORT"] = metricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["SHOP_LOG_FORMAT"] = "text",
             ["Logging:LogLevel:Default"] = "Warning",
-        });
+        };
+        foreach (var (key, value) in extra?.Invoke(created) ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
+        var app = ShopApp.Build("api", [], settings);
         await app.StartAsync();
         var api = new ApiApp(app, created, httpPort, metricsPort);
         await api.WaitForReadyAsync(true, TimeSpan.FromSeconds(60));

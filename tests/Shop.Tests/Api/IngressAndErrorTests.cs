@@ -47,6 +47,39 @@ public sealed class IngressAndErrorTests(PostgresFixture fixture, SharedApi shar
         Assert.False(plain.Headers.Contains("Strict-Transport-Security"), "no HSTS over plain http");
     }
 
+    /// <summary>
+    /// The operator's SHOP_TRUSTED_NETWORKS default (the private ranges; spec.network.trustedProxyCIDRs): an ingress
+    /// pod at 10.1.2.3 that terminated TLS says https, and the app believes it: the cart cookie is Secure. The same
+    /// claim from a hop outside the ranges (198.51.100.9), or with loopback alone trusted, is ignored. The hop is the
+    /// last X-Forwarded-For entry, added by the trusted peer in front of the app (127.0.0.1 here); its own
+    /// X-Forwarded-Proto entry (http) is the rightmost.
+    /// </summary>
+    [Fact]
+    public async Task Forwarded_https_is_believed_only_from_a_hop_in_SHOP_TRUSTED_NETWORKS()
+    {
+        await using var api = await ApiApp.StartAsync(fixture.Server, "trusted", extra: _ => new Dictionary<string, string?>
+        {
+            ["SHOP_TRUSTED_NETWORKS"] = "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,100.64.0.0/10,fc00::/7",
+        });
+        Assert.True(await CartCookieIsSecureAsync(api, "10.1.2.3"), "https from an ingress pod in 10.0.0.0/8 was not believed");
+        Assert.True(await CartCookieIsSecureAsync(api, "fd00:10:244::17"), "https from an ingress pod in fc00::/7 was not believed");
+        Assert.False(await CartCookieIsSecureAsync(api, "198.51.100.9"), "https from an untrusted hop was believed");
+
+        var loopbackOnly = await shared.GetAsync(fixture);
+        Assert.False(await CartCookieIsSecureAsync(loopbackOnly, "10.1.2.3"), "without SHOP_TRUSTED_NETWORKS a pod address was believed");
+    }
+
+    private static async Task<bool> CartCookieIsSecureAsync(ApiApp api, string hop)
+    {
+        using var http = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = api.BaseAddress };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/cart/items") { Content = ApiApp.JsonBody("""{"productId":5,"quantity":1}""") };
+        request.Headers.Add("X-Forwarded-For", "203.0.113.7, " + hop);
+        request.Headers.Add("X-Forwarded-Proto", "https, http");
+        using var response = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return Assert.Single(response.Headers.GetValues("Set-Cookie")).Contains("secure", StringComparison.OrdinalIgnoreCase);
+    }
+
     [Theory]
     [InlineData("api/categories", 200, false)]
     [InlineData("api/cart", 200, true)]
