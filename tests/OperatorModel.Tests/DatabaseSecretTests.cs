@@ -36,7 +36,7 @@ public sealed class DatabaseSecretTests
     public void The_planner_names_a_missing_field_in_DatabaseReady()
     {
         var shop = Specs.Valid().With("spec.database.connectionSecretRef", new System.Text.Json.Nodes.JsonObject { ["name"] = "shop-pg-app", ["format"] = "Fields" });
-        var plan = ShopPlanner.Plan(new PlanRequest(shop, null, null, null, DateTimeOffset.UnixEpoch, MissingSecrets: [new MissingSecret("shop-pg-app", "password")]));
+        var plan = ShopPlanner.Plan(new PlanRequest(ParsedShop.Parse(shop), null, null, null, DateTimeOffset.UnixEpoch, MissingSecrets: [new MissingSecret("shop-pg-app", "password")]));
         var condition = plan.Status.Conditions!.Single(c => c.Type == ConditionSet.DatabaseReady);
         Assert.Equal(ReadyReasons.SecretMissing, condition.Reason);
         Assert.Equal("Secret shop-pg-app (spec.database.connectionSecretRef) has no key password; the shop heals when it is created", condition.Message);

@@ -57,8 +57,8 @@ public sealed class DatabaseSecretShapesTests(PostgresFixture fixture)
         {
             [variable] = value,
             ["SHOP_LISTEN_ADDRESS"] = "127.0.0.1",
-            ["SHOP_HTTP_PORT"] = PostgresServer.FreeTcpPort().ToString(CultureInfo.InvariantCulture),
-            ["SHOP_METRICS_PORT"] = PostgresServer.FreeTcpPort().ToString(CultureInfo.InvariantCulture),
+            ["SHOP_HTTP_PORT"] = Ports.FreeTcpPort().ToString(CultureInfo.InvariantCulture),
+            ["SHOP_METRICS_PORT"] = Ports.FreeTcpPort().ToString(CultureInfo.InvariantCulture),
             ["SHOP_LOG_FORMAT"] = "text",
         });
         var code = await shop.WaitForExitAsync(TimeSpan.FromSeconds(60));

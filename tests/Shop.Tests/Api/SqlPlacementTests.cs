@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Shop.Tests.E2E;
 using Xunit;
 
 namespace Shop.Tests.Api;
@@ -11,7 +10,7 @@ namespace Shop.Tests.Api;
 /// </summary>
 public sealed partial class SqlPlacementTests
 {
-    private static readonly string ShopDir = Path.Combine(LocalStack.RepoRoot, "shop", "Shop");
+    private static readonly string ShopDir = Path.Combine(Repo.Root, "shop", "Shop");
 
     public static TheoryData<string> SourcesOutsideData()
     {

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using Testing.Postgres;
 using Xunit;
 
 namespace Shop.Tests.E2E;
@@ -22,7 +21,7 @@ public sealed class GatewayErrorTests
     {
         Skip.If(NginxProxy.Binary is null, "nginx is not installed");
         // Free ports with nothing listening: connections are refused.
-        var closed = $"127.0.0.1:{PostgresServer.FreeTcpPort()}";
+        var closed = $"127.0.0.1:{Ports.FreeTcpPort()}";
         await using var nginx = await NginxProxy.StartAsync(webUpstream: closed, apiUpstream: closed);
         using var http = new HttpClient { BaseAddress = nginx.BaseUrl, Timeout = TimeSpan.FromSeconds(10) };
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
-using Testing.Postgres;
 
 namespace Shop.Tests.E2E;
 
@@ -14,7 +13,7 @@ namespace Shop.Tests.E2E;
 /// </summary>
 public sealed class NginxProxy : IAsyncDisposable
 {
-    private static readonly string TemplatePath = Path.Combine(LocalStack.RepoRoot, "shop", "nginx", "nginx.conf.template");
+    private static readonly string TemplatePath = Path.Combine(Repo.Root, "shop", "nginx", "nginx.conf.template");
 
     private readonly Process _process;
     private readonly string _runDir;
@@ -28,13 +27,13 @@ public sealed class NginxProxy : IAsyncDisposable
 
     public Uri BaseUrl { get; }
 
-    public static string? Binary => File.Exists("/usr/sbin/nginx") ? "/usr/sbin/nginx" : BrowserCheckoutTests.FindOnPath("nginx");
+    public static string? Binary => File.Exists("/usr/sbin/nginx") ? "/usr/sbin/nginx" : Processes.Find("nginx");
 
     public static async Task<NginxProxy> StartAsync(string webUpstream, string apiUpstream, Func<string, string>? edit = null)
     {
         var nginx = Binary ?? throw new InvalidOperationException("nginx not found (apt-get install nginx)");
         var runDir = Directory.CreateTempSubdirectory("shop-nginx-").FullName;
-        var port = PostgresServer.FreeTcpPort();
+        var port = Ports.FreeTcpPort();
         var values = new Dictionary<string, string>
         {
             ["SHOP_NGINX_RUN_DIR"] = runDir,
@@ -73,7 +72,7 @@ public sealed class NginxProxy : IAsyncDisposable
         var proxy = new NginxProxy(process, runDir, new Uri($"http://127.0.0.1:{port}/"));
         try
         {
-            await Operator.Tests.Poll.UntilAsync(
+            await Poll.UntilAsync(
                 async () => process.HasExited
                     ? throw new InvalidOperationException("nginx exited: " + await process.StandardError.ReadToEndAsync())
                     : await AcceptsAsync(port) ? "up" : null,

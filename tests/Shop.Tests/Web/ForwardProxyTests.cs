@@ -4,8 +4,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Operator.Tests;
-using Testing.Postgres;
 using Xunit;
 
 namespace Shop.Tests.Web;
@@ -60,11 +58,11 @@ public sealed class ForwardProxyTests
 
     private static Dictionary<string, string> WebEnvironment(Uri apiUrl)
     {
-        var httpPort = PostgresServer.FreeTcpPort();
-        var metricsPort = PostgresServer.FreeTcpPort();
+        var httpPort = Ports.FreeTcpPort();
+        var metricsPort = Ports.FreeTcpPort();
         while (metricsPort == httpPort)
         {
-            metricsPort = PostgresServer.FreeTcpPort();
+            metricsPort = Ports.FreeTcpPort();
         }
 
         return new Dictionary<string, string>(StringComparer.Ordinal)
@@ -122,7 +120,7 @@ public sealed class ForwardProxyTests
 
         public static async Task<StandInApi> StartAsync()
         {
-            var port = PostgresServer.FreeTcpPort();
+            var port = Ports.FreeTcpPort();
             var builder = WebApplication.CreateSlimBuilder();
             builder.Logging.ClearProviders();
             builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
