@@ -141,6 +141,15 @@ public static class ShopPlanner
         }
 
         var planned = new List<PlannedEvent>(decision.Events);
+        var databaseBefore = ConditionSet.Find(previous?.Conditions, ConditionSet.DatabaseReady);
+        if (database is { Ready: false }
+            && (databaseBefore is not { Status: ConditionStatus.False } || databaseBefore.Reason != database.Reason || databaseBefore.Message != database.Message))
+        {
+            // A database failure is an error an admin must see (kubectl describe, event exporters): a Warning Event
+            // when it starts or changes, not on every retry.
+            planned.Add(new PlannedEvent("Warning", database.Reason, database.Message));
+        }
+
         var pods = request.PodProblems is { Count: > 0 } problems ? "; pods: " + string.Join("; ", problems) : "";
         var inProgress = decision.Phase is RolloutPhase.Deploying or RolloutPhase.RollingOutApi or RolloutPhase.RollingOutWeb;
         var servingNow = decision.Phase == RolloutPhase.Steady && api.IsDone(target) && web.IsDone(target);
