@@ -193,25 +193,51 @@ public sealed class PodsAndEndpointSlicesTests : IAsyncLifetime
         Assert.Equal("False", Condition(mounted[0], "PodReadyToStartContainers"));
     }
 
+    /// <summary>
+    /// The waiting reasons the pods of <paramref name="app"/> go through, read from a watch opened before
+    /// <paramref name="start"/> creates them: every stored status is a watch event, so a state held for one controller
+    /// step is seen however short it is. Ends once <paramref name="until"/> was seen (or at the timeout).
+    /// </summary>
+    private async Task<List<string>> WatchWaitingReasonsAsync(string app, Func<Task> start, string until)
+    {
+        using var http = new HttpClient { BaseAddress = _emulator.BaseUri };
+        using var cts = new CancellationTokenSource(Timeout);
+        var list = await _api.OkAsync(HttpMethod.Get, $"{Pods}?labelSelector=app%3D{app}");
+        var watch = $"{Pods}?watch=1&labelSelector=app%3D{app}&resourceVersion={list["metadata"]!["resourceVersion"]}";
+        using var response = await http.GetAsync(new Uri(watch, UriKind.Relative), HttpCompletionOption.ResponseHeadersRead, cts.Token);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cts.Token));
+        await start();
+        var seen = new List<string>();
+        try
+        {
+            while (!seen.Contains(until) && await reader.ReadLineAsync(cts.Token) is { } line)
+            {
+                if (JsonNode.Parse(line)?["object"] is JsonObject pod && Waiting(pod) is { } reason && (seen.Count == 0 || seen[^1] != reason))
+                {
+                    seen.Add(reason);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+            // The timeout: the caller asserts on what was seen.
+        }
+
+        return seen;
+    }
+
     [Fact]
     public async Task Kubelet_A_failing_image_is_ErrImagePull_then_ImagePullBackOff()
     {
         await SetFaultsAsync("failingImages", "bad:1");
-        await _api.OkAsync(HttpMethod.Post, Deployments, Deployment("pull", 1, Container("bad:1")));
 
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        var pods = await PodsUntilAsync("pull", p =>
-        {
-            if (p.Count == 1 && Waiting(p[0]) is { } reason)
-            {
-                seen.Add(reason);
-            }
+        var seen = await WatchWaitingReasonsAsync("pull", () => _api.OkAsync(HttpMethod.Post, Deployments, Deployment("pull", 1, Container("bad:1"))), "ImagePullBackOff");
 
-            return seen.Contains("ImagePullBackOff");
-        });
-
-        Assert.Contains("ErrImagePull", seen);
-        Assert.Equal("Back-off pulling image \"bad:1\"", ContainerStatus(pods[0])!["state"]!["waiting"]!["message"]!.GetValue<string>());
+        // The kubelet's order: the pull fails (ErrImagePull), then it backs off (ImagePullBackOff).
+        var pulled = seen.IndexOf("ErrImagePull");
+        Assert.True(pulled >= 0 && pulled < seen.IndexOf("ImagePullBackOff"), string.Join(", ", seen));
+        var pods = await PodsOfAsync("pull");
+        Assert.Equal("Back-off pulling image \"bad:1\"", ContainerStatus(Assert.Single(pods))!["state"]!["waiting"]!["message"]!.GetValue<string>());
     }
 
     [Theory]
@@ -277,6 +303,67 @@ public sealed class PodsAndEndpointSlicesTests : IAsyncLifetime
         await _api.OkAsync(HttpMethod.Put, $"{Deployments}/web", deployment);
         var after = await Poll.UntilAsync(() => _api.ItemsAsync(slices), s => s.Count == 1 && s[0]["endpoints"] is null, Timeout);
         Assert.Null(after[0]["endpoints"]);
+    }
+
+    [Fact]
+    public async Task EndpointSlices_A_Services_targetPort_switches_between_name_and_number_by_PUT_merge_strategic_and_apply()
+    {
+        // ServiceSpec.ports[].targetPort is an IntOrString: every write may turn a name into a number and back, and
+        // the endpointslice controller then resolves the new target against the pods (a regression: the slice's
+        // recomputation re-parented a JSON node and the write answered 400 "node already has a parent").
+        const string services = "/api/v1/namespaces/default/services";
+        const string slices = "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dweb";
+        static JsonObject Service(JsonNode target) => new()
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Service",
+            ["metadata"] = new JsonObject { ["name"] = "web" },
+            ["spec"] = new JsonObject
+            {
+                ["selector"] = new JsonObject { ["app"] = "web" },
+                ["ports"] = new JsonArray(new JsonObject { ["port"] = 80, ["targetPort"] = target }),
+            },
+        };
+
+        await _api.OkAsync(HttpMethod.Post, services, Service("http"));
+        await _api.OkAsync(HttpMethod.Post, Deployments, Deployment("web", 2, Container("img:1", ports: [new JsonObject { ["name"] = "http", ["containerPort"] = 8080 }])));
+        async Task ExpectAsync(string write, JsonObject written, string target, int slicePort)
+        {
+            var stored = await _api.OkAsync(HttpMethod.Get, $"{services}/web");
+            var slice = await Poll.UntilAsync(() => _api.ItemsAsync(slices), s => s.Count == 1 && (s[0]["endpoints"] as JsonArray)?.Count == 2 && s[0]["ports"]?[0]?["port"]?.GetValue<int>() == slicePort, Timeout);
+            var seen = (Written: written["spec"]!["ports"]![0]!["targetPort"]!.ToJsonString(), Stored: stored["spec"]!["ports"]![0]!["targetPort"]!.ToJsonString(), Slice: slice[0]["ports"]?[0]?["port"]?.GetValue<int>());
+            Assert.True(seen == (target, target, slicePort), $"{write} to {target}: {seen}");
+        }
+
+        await ExpectAsync("create", await _api.OkAsync(HttpMethod.Get, $"{services}/web"), "\"http\"", 8080);
+
+        // Each kind of write, name → number and back.
+        const string apply = $"{services}/web?fieldManager=tool&force=true";
+        var writes = new (string Kind, Func<JsonNode, Task<JsonObject>> Write)[]
+        {
+            ("PUT", async target =>
+            {
+                var current = await _api.OkAsync(HttpMethod.Get, $"{services}/web");
+                current["spec"]!["ports"]![0]!["targetPort"] = target;
+                return await _api.OkAsync(HttpMethod.Put, $"{services}/web", current);
+            }),
+            ("merge patch (replaces the list)", target => _api.OkAsync(HttpMethod.Patch, $"{services}/web",
+                new JsonObject { ["spec"] = new JsonObject { ["ports"] = new JsonArray(new JsonObject { ["port"] = 80, ["protocol"] = "TCP", ["targetPort"] = target }) } },
+                "application/merge-patch+json")),
+            ("strategic merge patch (ports by port)", target => _api.OkAsync(HttpMethod.Patch, $"{services}/web",
+                new JsonObject { ["spec"] = new JsonObject { ["ports"] = new JsonArray(new JsonObject { ["port"] = 80, ["targetPort"] = target }) } },
+                "application/strategic-merge-patch+json")),
+
+            // Forced: the field belongs to the writers before.
+            ("server-side apply", target => _api.OkAsync(HttpMethod.Patch, apply, Service(target), "application/apply-patch+yaml")),
+        };
+        var number = 9090;
+        foreach (var (kind, write) in writes)
+        {
+            number++;
+            await ExpectAsync(kind, await write(number), number.ToString(System.Globalization.CultureInfo.InvariantCulture), number);
+            await ExpectAsync(kind, await write("http"), "\"http\"", 8080);
+        }
     }
 
     [Fact]
