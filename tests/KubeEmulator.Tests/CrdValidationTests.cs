@@ -173,4 +173,25 @@ public sealed class CrdValidationTests : IAsyncLifetime
             Assert.True(code == HttpStatusCode.Created, body.ToJsonString());
         }
     }
+
+    /// <summary>
+    /// structuraldefaulting.ValidateDefaults validates a default as written: a null inside it where the schema is not
+    /// nullable is refused (a custom resource's such nulls are pruned, a default's are not). A <c>default: null</c> is
+    /// no default at all (JSONSchemaProps.Default is a *JSON, and a null decodes to a nil pointer): accepted, not stored.
+    /// </summary>
+    [Fact]
+    public async Task ValidateDefaults_A_null_inside_a_default_is_refused_and_default_null_is_no_default()
+    {
+        var (code, status) = await SendAsync(HttpMethod.Post, Crds, With(ValidCrd(), Schema + "/properties/spec/default", "{\"replicas\":null}"));
+        var (itemCode, itemStatus) = await SendAsync(HttpMethod.Post, Crds, With(ValidCrd(), Schema + "/properties/spec/properties/tags/default", "[\"a\",null]"));
+        var (created, body) = await SendAsync(HttpMethod.Post, Crds, With(ValidCrd(), Schema + "/properties/spec/properties/replicas/default", "null"));
+
+        Assert.Equal((HttpStatusCode)422, code);
+        Assert.Contains((SchemaPath + ".properties[spec].default.replicas", "Invalid value: \"null\": replicas in body must be of type integer: \"null\""), Causes(status));
+        Assert.Equal((HttpStatusCode)422, itemCode);
+        Assert.Contains((SchemaPath + ".properties[spec].properties[tags].default[1]", "Invalid value: \"null\": [1] in body must be of type string: \"null\""), Causes(itemStatus));
+        Assert.True(created == HttpStatusCode.Created, body.ToJsonString());
+        var replicas = body["spec"]!["versions"]![0]!["schema"]!["openAPIV3Schema"]!["properties"]!["spec"]!["properties"]!["replicas"]!.AsObject();
+        Assert.False(replicas.ContainsKey("default"), replicas.ToJsonString());
+    }
 }
