@@ -128,7 +128,7 @@ public static class CelFunctions
                 ("double", [long l]) => (double)l,
                 ("double", [double d]) => d,
                 ("double", [string s]) => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : throw new CelEvaluationException($"cannot convert string to double: {s}"),
-                ("string", [string or long or double or bool] ) => CelProgram.Show(all[0]),
+                ("string", [string or long or double or bool]) => CelProgram.Show(all[0]),
                 ("bool", [bool b]) => b,
                 ("bool", [string s]) => s switch
                 {
