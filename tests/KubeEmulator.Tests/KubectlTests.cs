@@ -197,7 +197,7 @@ public sealed class KubectlTests
     }
 
     [SkippableFact]
-    public async Task Kubectl_create_deployment_and_service_EndpointSlices_and_a_Deployment_waiting_on_a_missing_Secret()
+    public async Task Kubectl_create_deployment_service_and_roles_EndpointSlices_and_a_Deployment_waiting_on_a_missing_Secret()
     {
         var kubectl = FindKubectl();
         Skip.If(kubectl is null, "kubectl is not on PATH");
@@ -216,6 +216,17 @@ public sealed class KubectlTests
         Assert.Equal("img:1 2 8080", result.Output);
         result = await emulator.RunAsync(["get", "service", "web", "-o", "jsonpath={.spec.selector.app} {.spec.ports[0].port} {.spec.ports[0].targetPort}"], ct);
         Assert.Equal("web 80 8080", result.Output);
+
+        // RBAC kinds are decoded too; a kind the emulator has no protobuf for gets upstream's 415 message.
+        result = await emulator.RunAsync(["create", "role", "reader", "--verb=get,list", "--resource=pods"], ct);
+        Assert.True(result.Code == 0, result.Output);
+        result = await emulator.RunAsync(["create", "rolebinding", "reader", "--role=reader", "--serviceaccount=default:default"], ct);
+        Assert.True(result.Code == 0, result.Output);
+        result = await emulator.RunAsync(["get", "rolebinding", "reader", "-o", "jsonpath={.roleRef.name} {.subjects[0].kind}"], ct);
+        Assert.Equal("reader ServiceAccount", result.Output);
+        result = await emulator.RunAsync(["create", "ingress", "web", "--rule=shop.example.com/=web:80"], ct);
+        Assert.NotEqual(0, result.Code);
+        Assert.Contains("the body of the request was in an unknown format - accepted media types include: application/json", result.Output, StringComparison.Ordinal);
 
         // "EndpointSlices": the slice of the Service lists its ready pods' addresses and the target port.
         const string endpoints = @"web-\w+\s+IPv4\s+8080\s+10\.\d+\.\d+\.\d+,10\.\d+\.\d+\.\d+\s";

@@ -58,13 +58,14 @@ public sealed class ProtobufTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Protobuf_An_unknown_kind_is_415_with_a_clear_message()
+    public async Task Protobuf_A_JSON_only_kind_is_415_with_upstreams_message_and_the_reason_as_its_cause()
     {
         var (code, status) = await PostAsync("/api/v1/namespaces/default/pods", Envelope("v1", "Pod", Text(1, "x")));
 
         Assert.Equal((HttpStatusCode)415, code);
         Assert.Equal("UnsupportedMediaType", status["reason"]!.GetValue<string>());
-        Assert.Contains("v1 Pod", status["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("the body of the request was in an unknown format - accepted media types include: application/json", status["message"]!.GetValue<string>());
+        Assert.Contains("(got v1 Pod)", status["details"]!["causes"]![0]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -157,6 +158,18 @@ public sealed class ProtobufTests : IAsyncLifetime
     [InlineData("ServiceAccountList", "metadata=1 items=2")]
     [InlineData("ServiceList", "metadata=1 items=2")]
     [InlineData("DeploymentList", "metadata=1 items=2")]
+    [InlineData("PolicyRule", "verbs=1 apiGroups=2 resources=3 resourceNames=4 nonResourceURLs=5")]
+    [InlineData("Subject", "kind=1 apiGroup=2 name=3 namespace=4")]
+    [InlineData("RoleRef", "apiGroup=1 kind=2 name=3")]
+    [InlineData("Role", "metadata=1 rules=2")]
+    [InlineData("ClusterRole", "metadata=1 rules=2 aggregationRule=3")]
+    [InlineData("AggregationRule", "clusterRoleSelectors=1")]
+    [InlineData("RoleBinding", "metadata=1 subjects=2 roleRef=3")]
+    [InlineData("ClusterRoleBinding", "metadata=1 subjects=2 roleRef=3")]
+    [InlineData("RoleList", "metadata=1 items=2")]
+    [InlineData("ClusterRoleList", "metadata=1 items=2")]
+    [InlineData("RoleBindingList", "metadata=1 items=2")]
+    [InlineData("ClusterRoleBindingList", "metadata=1 items=2")]
     public void ProtobufSchema_Field_numbers_are_those_of_upstreams_generated_proto(string message, string fields)
     {
         var schema = ProtobufSchema.Messages();
@@ -240,6 +253,7 @@ public sealed class ProtobufTests : IAsyncLifetime
     [InlineData("/api/v1/namespaces/default/serviceaccounts", "ServiceAccount", """{"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"pb"},"automountServiceAccountToken":false}""")]
     [InlineData("/api/v1/namespaces/default/services", "Service", """{"apiVersion":"v1","kind":"Service","metadata":{"name":"pb"},"spec":{"selector":{"app":"pb"},"ports":[{"port":80,"targetPort":"http"}]}}""")]
     [InlineData("/apis/apps/v1/namespaces/default/deployments", "Deployment", """{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"pb"},"spec":{"replicas":0,"selector":{"matchLabels":{"app":"pb"}},"template":{"metadata":{"labels":{"app":"pb"}},"spec":{"containers":[{"name":"app","image":"img:1","ports":[{"containerPort":8080}],"resources":{"limits":{"cpu":"500m"}}}]}}}}""")]
+    [InlineData("/apis/rbac.authorization.k8s.io/v1/namespaces/default/roles", "Role", """{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"Role","metadata":{"name":"pb"},"rules":[{"apiGroups":[""],"resources":["pods"],"verbs":["get","list"]}]}""")]
     public async Task Protobuf_Answers_are_protobuf_when_Accept_prefers_it_and_decode_to_the_JSON_answer(string collection, string kind, string json)
     {
         var created = await PostJsonAsync(collection, json);
@@ -268,7 +282,7 @@ public sealed class ProtobufTests : IAsyncLifetime
         }
 
         // (A null, e.g. a pod template's creationTimestamp, is an unset field: protobuf has no null to carry.)
-        Assert.True(JsonNode.DeepEquals(WithoutNulls(asJson["spec"] ?? asJson["data"]), decoded["spec"] ?? decoded["data"]), decoded.ToJsonString());
+        Assert.True(JsonNode.DeepEquals(WithoutNulls(asJson["spec"] ?? asJson["data"] ?? asJson["rules"]), decoded["spec"] ?? decoded["data"] ?? decoded["rules"]), decoded.ToJsonString());
         Assert.Equal(Protobuf.MediaType, list);
         Assert.Equal((created["apiVersion"]!.GetValue<string>(), kind + "List"), TypeMetaOf(listBody));
     }
@@ -276,13 +290,14 @@ public sealed class ProtobufTests : IAsyncLifetime
     [Fact]
     public async Task Protobuf_A_kind_without_an_encoding_is_answered_in_JSON_and_406_when_only_protobuf_is_accepted()
     {
-        await PostJsonAsync("/apis/rbac.authorization.k8s.io/v1/namespaces/default/roles", """{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"Role","metadata":{"name":"r"},"rules":[]}""");
+        const string ingresses = "/apis/networking.k8s.io/v1/namespaces/default/ingresses";
+        await PostJsonAsync(ingresses, """{"apiVersion":"networking.k8s.io/v1","kind":"Ingress","metadata":{"name":"i"},"spec":{"defaultBackend":{"service":{"name":"s","port":{"number":80}}}}}""");
 
-        var (code, contentType, body) = await GetAsync("/apis/rbac.authorization.k8s.io/v1/namespaces/default/roles/r", "application/vnd.kubernetes.protobuf, application/json");
-        var (onlyCode, _, onlyBody) = await GetAsync("/apis/rbac.authorization.k8s.io/v1/namespaces/default/roles/r", "application/vnd.kubernetes.protobuf");
+        var (code, contentType, body) = await GetAsync($"{ingresses}/i", "application/vnd.kubernetes.protobuf, application/json");
+        var (onlyCode, _, onlyBody) = await GetAsync($"{ingresses}/i", "application/vnd.kubernetes.protobuf");
 
         Assert.Equal((HttpStatusCode.OK, "application/json"), (code, contentType));
-        Assert.Equal("Role", JsonNode.Parse(body)!["kind"]!.GetValue<string>());
+        Assert.Equal("Ingress", JsonNode.Parse(body)!["kind"]!.GetValue<string>());
         Assert.Equal(HttpStatusCode.NotAcceptable, onlyCode);
         Assert.Equal("only the following media types are accepted: application/json", JsonNode.Parse(onlyBody)!["message"]!.GetValue<string>());
     }
@@ -329,6 +344,7 @@ public sealed class ProtobufTests : IAsyncLifetime
         var (code, status) = await PostAsync("/api/v1/namespaces/default/configmaps", Envelope("v1", "ConfigMap", raw));
 
         Assert.Equal((HttpStatusCode)415, code);
-        Assert.Contains("field 9 of ConfigMap", status["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("the body of the request was in an unknown format - accepted media types include: application/json", status["message"]!.GetValue<string>());
+        Assert.Contains("field 9 of ConfigMap", status["details"]!["causes"]![0]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 }

@@ -5,8 +5,12 @@ using Google.Protobuf;
 
 namespace KubeEmulator;
 
-/// <summary>A protobuf body the emulator cannot turn into JSON, and the status to answer.</summary>
-public sealed record ProtobufError(int Code, string Message);
+/// <summary>A protobuf body the emulator cannot turn into JSON: the status to answer, its message and, for a 415, why.</summary>
+public sealed record ProtobufError(int Code, string Message, string? Detail = null)
+{
+    /// <summary>negotiation.errUnsupportedMediaType's message for a resource served as JSON only (as upstream for custom resources).</summary>
+    public const string Unsupported = "the body of the request was in an unknown format - accepted media types include: application/json";
+}
 
 /// <summary>
 /// The Kubernetes protobuf encoding ("API Concepts", Protobuf encoding; <c>application/vnd.kubernetes.protobuf</c>):
@@ -68,7 +72,7 @@ public static class Protobuf
             if (!ProtobufSchema.Kinds.TryGetValue((apiVersion, kind), out var message) || kind == "Status" || kind.EndsWith("List", StringComparison.Ordinal))
             {
                 // As the apiserver answers a media type a resource does not support (negotiation.errUnsupportedMediaType).
-                error = new(415, $"the body of the request was in an unknown format - accepted media types include: application/json (the emulator decodes protobuf for {KindsText} only; got {apiVersion} {kind})");
+                error = new(415, ProtobufError.Unsupported, $"the emulator decodes protobuf for {KindsText} only (got {apiVersion} {kind})");
                 return null;
             }
 
@@ -79,7 +83,7 @@ public static class Protobuf
         }
         catch (NotSupportedException e)
         {
-            error = new(415, $"the body of the request was in an unknown format - accepted media types include: application/json ({e.Message})");
+            error = new(415, ProtobufError.Unsupported, e.Message);
             return null;
         }
         catch (Exception e) when (e is InvalidProtocolBufferException or FormatException or System.Text.Json.JsonException)

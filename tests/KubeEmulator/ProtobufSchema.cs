@@ -77,7 +77,7 @@ public sealed class ProtoMessage
 
 /// <summary>
 /// Field numbers of the messages the emulator encodes (answers) and decodes (request bodies), from upstream
-/// <c>staging/src/k8s.io/api/core/v1/generated.proto</c>, <c>api/apps/v1/generated.proto</c>,
+/// <c>staging/src/k8s.io/api/core/v1/generated.proto</c>, <c>api/apps/v1/generated.proto</c>, <c>api/rbac/v1/generated.proto</c>,
 /// <c>apimachinery/pkg/apis/meta/v1/generated.proto</c>, <c>pkg/util/intstr</c> and <c>pkg/api/resource</c>.
 /// A message lists a subset of its upstream fields; an object holding another field is answered in JSON, and a
 /// request body holding one is refused (see <see cref="Protobuf"/>).
@@ -359,6 +359,37 @@ public static class ProtobufSchema
         "Deployment",
         F(1, "metadata", ProtoType.Message, ObjectMeta), F(2, "spec", ProtoType.Message, DeploymentSpec), F(3, "status", ProtoType.Message, DeploymentStatus));
 
+    // k8s.io.api.rbac.v1
+    private static readonly ProtoMessage PolicyRule = new(
+        "PolicyRule",
+        F(1, "verbs", ProtoType.Strings), F(2, "apiGroups", ProtoType.Strings), F(3, "resources", ProtoType.Strings), F(4, "resourceNames", ProtoType.Strings),
+        F(5, "nonResourceURLs", ProtoType.Strings));
+
+    private static readonly ProtoMessage Subject = new(
+        "Subject",
+        F(1, "kind", ProtoType.String), F(2, "apiGroup", ProtoType.String), F(3, "name", ProtoType.String), F(4, "namespace", ProtoType.String));
+
+    private static readonly ProtoMessage RoleRef = new(
+        "RoleRef",
+        F(1, "apiGroup", ProtoType.String), F(2, "kind", ProtoType.String), F(3, "name", ProtoType.String));
+
+    private static readonly ProtoMessage Role = new(
+        "Role",
+        F(1, "metadata", ProtoType.Message, ObjectMeta), F(2, "rules", ProtoType.Messages, PolicyRule));
+
+    private static readonly ProtoMessage ClusterRole = new(
+        "ClusterRole",
+        F(1, "metadata", ProtoType.Message, ObjectMeta), F(2, "rules", ProtoType.Messages, PolicyRule),
+        P(3, "aggregationRule", ProtoType.Message, new ProtoMessage("AggregationRule", F(1, "clusterRoleSelectors", ProtoType.Messages, LabelSelector))));
+
+    private static readonly ProtoMessage RoleBinding = new(
+        "RoleBinding",
+        F(1, "metadata", ProtoType.Message, ObjectMeta), F(2, "subjects", ProtoType.Messages, Subject), F(3, "roleRef", ProtoType.Message, RoleRef));
+
+    private static readonly ProtoMessage ClusterRoleBinding = new(
+        "ClusterRoleBinding",
+        F(1, "metadata", ProtoType.Message, ObjectMeta), F(2, "subjects", ProtoType.Messages, Subject), F(3, "roleRef", ProtoType.Message, RoleRef));
+
     /// <summary>The kinds with a protobuf encoding here, by apiVersion and kind; their lists (<c>kind + "List"</c>) too.</summary>
     public static readonly IReadOnlyDictionary<(string ApiVersion, string Kind), ProtoMessage> Kinds = WithLists(new Dictionary<(string, string), ProtoMessage>
     {
@@ -368,6 +399,10 @@ public static class ProtobufSchema
         [("v1", "ServiceAccount")] = ServiceAccount,
         [("v1", "Service")] = Service,
         [("apps/v1", "Deployment")] = Deployment,
+        [("rbac.authorization.k8s.io/v1", "Role")] = Role,
+        [("rbac.authorization.k8s.io/v1", "ClusterRole")] = ClusterRole,
+        [("rbac.authorization.k8s.io/v1", "RoleBinding")] = RoleBinding,
+        [("rbac.authorization.k8s.io/v1", "ClusterRoleBinding")] = ClusterRoleBinding,
     });
 
     /// <summary>meta/v1 Status, the body of an error answer.</summary>

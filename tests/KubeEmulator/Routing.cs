@@ -106,7 +106,11 @@ internal sealed partial class ApiStore
             if (Protobuf.TryDecode(buffer.ToArray(), out var protobufError) is not { } decoded)
             {
                 Counts.Add(verb, route.Resource, protobufError!.Code);
-                await Answer(context, protobufError.Code, Status(protobufError.Code, protobufError.Code == 415 ? "UnsupportedMediaType" : "BadRequest", protobufError.Message));
+                // The message is upstream's; why the emulator cannot read the body is the cause.
+                var details = protobufError.Detail is { } detail
+                    ? new JsonObject { ["causes"] = new JsonArray(new JsonObject { ["reason"] = "UnsupportedMediaType", ["message"] = detail }) }
+                    : null;
+                await Answer(context, protobufError.Code, Status(protobufError.Code, protobufError.Code == 415 ? "UnsupportedMediaType" : "BadRequest", protobufError.Message, details));
                 return;
             }
 
