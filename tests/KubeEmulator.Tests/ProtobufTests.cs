@@ -11,22 +11,8 @@ namespace KubeEmulator.Tests;
 /// 2 kind}, 2 raw). The emulator decodes the kinds <c>kubectl create</c> sends and answers in protobuf when Accept
 /// prefers it; another kind is 415 (bodies) or JSON / 406 (answers). The field numbers are upstream's generated.proto.
 /// </summary>
-public sealed class ProtobufTests : IAsyncLifetime
+public sealed class ProtobufTests() : EmulatorTest()
 {
-    private EmulatorHost _emulator = null!;
-    private HttpClient _http = null!;
-
-    public async Task InitializeAsync()
-    {
-        _emulator = await EmulatorHost.StartAsync(new EmulatorOptions(), CancellationToken.None);
-        _http = new HttpClient { BaseAddress = _emulator.BaseUri };
-    }
-
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _emulator.DisposeAsync();
-    }
 
     private static byte[] LengthDelimited(int field, byte[] value) => [(byte)((field << 3) | 2), (byte)value.Length, .. value];
 
@@ -39,7 +25,7 @@ public sealed class ProtobufTests : IAsyncLifetime
     {
         using var content = new ByteArrayContent(body);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/vnd.kubernetes.protobuf");
-        using var response = await _http.PostAsync(new Uri(path, UriKind.Relative), content);
+        using var response = await Http.PostAsync(new Uri(path, UriKind.Relative), content);
         return (response.StatusCode, JsonNode.Parse(await response.Content.ReadAsStringAsync()) as JsonObject ?? []);
     }
 
@@ -213,14 +199,14 @@ public sealed class ProtobufTests : IAsyncLifetime
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(path, UriKind.Relative));
         request.Headers.TryAddWithoutValidation("Accept", accept);
-        using var response = await _http.SendAsync(request);
+        using var response = await Http.SendAsync(request);
         return (response.StatusCode, response.Content.Headers.ContentType?.MediaType, await response.Content.ReadAsByteArrayAsync());
     }
 
     private async Task<JsonObject> PostJsonAsync(string path, string json)
     {
         using var content = new StringContent(json, Encoding.UTF8, "application/json");
-        using var response = await _http.PostAsync(new Uri(path, UriKind.Relative), content);
+        using var response = await Http.PostAsync(new Uri(path, UriKind.Relative), content);
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, text);
         return JsonNode.Parse(text)!.AsObject();
