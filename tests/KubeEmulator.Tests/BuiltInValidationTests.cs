@@ -9,22 +9,8 @@ namespace KubeEmulator.Tests;
 /// kubernetes/kubernetes (pkg/apis/{apps,core,networking,policy,rbac}/validation) whose rule it checks, and expects
 /// the 422 cause with upstream's field path and message.
 /// </summary>
-public sealed class BuiltInValidationTests : IAsyncLifetime
+public sealed class BuiltInValidationTests() : EmulatorTest()
 {
-    private EmulatorHost _emulator = null!;
-    private EmulatorApi _api = null!;
-
-    public async Task InitializeAsync()
-    {
-        _emulator = await EmulatorHost.StartAsync(new EmulatorOptions(), CancellationToken.None);
-        _api = new EmulatorApi(_emulator);
-    }
-
-    public async Task DisposeAsync()
-    {
-        _api.Dispose();
-        await _emulator.DisposeAsync();
-    }
 
     private static JsonObject Deployment(Action<JsonObject>? edit = null)
     {
@@ -222,7 +208,7 @@ public sealed class BuiltInValidationTests : IAsyncLifetime
     [MemberData(nameof(Cases))]
     public async Task Upstream_validation_rejects_with_the_same_field_and_message(string rule, string path, string body, string field, string message)
     {
-        var (code, status) = await _api.SendAsync(HttpMethod.Post, path, JsonNode.Parse(body));
+        var (code, status) = await Api.SendAsync(HttpMethod.Post, path, JsonNode.Parse(body));
 
         Assert.True(code == HttpStatusCode.UnprocessableEntity, $"{rule}: {(int)code} {status.ToJsonString()}");
         var causes = status["details"]!["causes"]!.AsArray().Select(c => (c!["field"]!.GetValue<string>(), c["message"]!.GetValue<string>())).ToList();
@@ -235,21 +221,21 @@ public sealed class BuiltInValidationTests : IAsyncLifetime
     {
         // A wildcard host, a named backend port, a named probe port, requests equal to limits, a headless Service,
         // an ipBlock with an except inside it, a percent PDB, a TLS secret with both keys.
-        await _api.OkAsync(HttpMethod.Post, Ingresses, Ingress("*.example.com", "Prefix", new JsonObject { ["name"] = "http" }));
-        await _api.OkAsync(HttpMethod.Post, Deployments, Deployment(d =>
+        await Api.OkAsync(HttpMethod.Post, Ingresses, Ingress("*.example.com", "Prefix", new JsonObject { ["name"] = "http" }));
+        await Api.OkAsync(HttpMethod.Post, Deployments, Deployment(d =>
         {
             Container(d)["ports"] = new JsonArray(new JsonObject { ["name"] = "http", ["containerPort"] = 8080 });
             Container(d)["readinessProbe"] = new JsonObject { ["httpGet"] = new JsonObject { ["path"] = "/ready", ["port"] = "http" } };
             Container(d)["resources"] = new JsonObject { ["requests"] = new JsonObject { ["cpu"] = "0.5", ["memory"] = "128Mi" }, ["limits"] = new JsonObject { ["cpu"] = "500m", ["memory"] = "256Mi" } };
             Container(d)["env"] = new JsonArray(new JsonObject { ["name"] = "my.env-name", ["value"] = "1" });
         }));
-        await _api.OkAsync(HttpMethod.Post, Services, Service(s =>
+        await Api.OkAsync(HttpMethod.Post, Services, Service(s =>
         {
             s["spec"]!["clusterIP"] = "None";
             s["spec"]!.AsObject().Remove("ports");
         }));
-        await _api.OkAsync(HttpMethod.Post, NetworkPolicies, NetworkPolicy(new JsonObject { ["to"] = new JsonArray(new JsonObject { ["ipBlock"] = new JsonObject { ["cidr"] = "10.0.0.0/8", ["except"] = new JsonArray("10.1.0.0/16") } }) }));
-        await _api.OkAsync(HttpMethod.Post, Pdbs, Pdb(new JsonObject { ["maxUnavailable"] = "25%", ["selector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["app"] = "web" } } }));
-        await _api.OkAsync(HttpMethod.Post, Secrets, Secret(new JsonObject { ["tls.crt"] = "eA==", ["tls.key"] = "eA==" }, "kubernetes.io/tls"));
+        await Api.OkAsync(HttpMethod.Post, NetworkPolicies, NetworkPolicy(new JsonObject { ["to"] = new JsonArray(new JsonObject { ["ipBlock"] = new JsonObject { ["cidr"] = "10.0.0.0/8", ["except"] = new JsonArray("10.1.0.0/16") } }) }));
+        await Api.OkAsync(HttpMethod.Post, Pdbs, Pdb(new JsonObject { ["maxUnavailable"] = "25%", ["selector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["app"] = "web" } } }));
+        await Api.OkAsync(HttpMethod.Post, Secrets, Secret(new JsonObject { ["tls.crt"] = "eA==", ["tls.key"] = "eA==" }, "kubernetes.io/tls"));
     }
 }

@@ -9,32 +9,15 @@ using Xunit;
 namespace KubeEmulator.Tests;
 
 /// <summary>Each test cites the upstream rule ("API Concepts", "API Conventions", "Garbage Collection", "Finalizers") it checks.</summary>
-public sealed class ConformanceTests : IAsyncLifetime
+public sealed class ConformanceTests() : EmulatorTest(new EmulatorOptions { DeploymentControllerDelay = TimeSpan.FromMilliseconds(50), WatchHistoryWindow = 1000 })
 {
     private static readonly string WidgetCrd = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "testdata", "widgets-crd.yaml"));
     private const string Digest = "ghcr.io/example/shop@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-    private EmulatorHost _emulator = null!;
-    private Kubernetes _client = null!;
-    private HttpClient _http = null!;
-
-    public async Task InitializeAsync()
-    {
-        _emulator = await EmulatorHost.StartAsync(new EmulatorOptions { DeploymentControllerDelay = TimeSpan.FromMilliseconds(50), WatchHistoryWindow = 1000 }, CancellationToken.None);
-        _client = new Kubernetes(_emulator.ClientConfiguration);
-        _http = new HttpClient { BaseAddress = _emulator.BaseUri };
-    }
-
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        _client.Dispose();
-        await _emulator.DisposeAsync();
-    }
 
     private async Task InstallWidgetsAsync()
     {
         var crd = KubernetesYaml.Deserialize<V1CustomResourceDefinition>(WidgetCrd);
-        await _client.CreateCustomResourceDefinitionAsync(crd);
+        await Client.CreateCustomResourceDefinitionAsync(crd);
     }
 
     private static JsonObject Widget(string name, JsonObject? spec = null) => new()
@@ -54,7 +37,7 @@ public sealed class ConformanceTests : IAsyncLifetime
             request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
         }
 
-        using var response = await _http.SendAsync(request);
+        using var response = await Http.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         return (response.StatusCode, JsonNode.Parse(text) as JsonObject ?? []);
     }
@@ -64,8 +47,8 @@ public sealed class ConformanceTests : IAsyncLifetime
     [Fact]
     public async Task ApiConcepts_Create_sets_uid_creationTimestamp_and_a_global_resourceVersion()
     {
-        var a = await _client.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "a" } }, "default");
-        var b = await _client.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "b" } }, "default");
+        var a = await Client.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "a" } }, "default");
+        var b = await Client.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "b" } }, "default");
         Assert.False(string.IsNullOrEmpty(a.Metadata.Uid));
         Assert.NotNull(a.Metadata.CreationTimestamp);
         Assert.True(long.Parse(b.Metadata.ResourceVersion) > long.Parse(a.Metadata.ResourceVersion), "one counter across kinds");
@@ -74,7 +57,7 @@ public sealed class ConformanceTests : IAsyncLifetime
     [Fact]
     public async Task ApiConcepts_GenerateName_makes_a_unique_name()
     {
-        var cm = await _client.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { GenerateName = "gen-" } }, "default");
+        var cm = await Client.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { GenerateName = "gen-" } }, "default");
         Assert.StartsWith("gen-", cm.Metadata.Name, StringComparison.Ordinal);
         Assert.True(cm.Metadata.Name.Length > 4);
     }
@@ -82,8 +65,8 @@ public sealed class ConformanceTests : IAsyncLifetime
     [Fact]
     public async Task ApiConventions_AlreadyExists_is_409_and_missing_is_404_Status()
     {
-        await _client.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "dup" } }, "default");
-        var dup = await Assert.ThrowsAsync<HttpOperationException>(() => _client.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "dup" } }, "default"));
+        await Client.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "dup" } }, "default");
+        var dup = await Assert.ThrowsAsync<HttpOperationException>(() => Client.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "dup" } }, "default"));
         Assert.Equal(HttpStatusCode.Conflict, dup.Response.StatusCode);
         Assert.Contains("AlreadyExists", dup.Response.Content, StringComparison.Ordinal);
         var (code, body) = await SendAsync(HttpMethod.Get, "/api/v1/namespaces/default/configmaps/none");
@@ -95,21 +78,21 @@ public sealed class ConformanceTests : IAsyncLifetime
     [Fact]
     public async Task ApiConcepts_Stale_resourceVersion_update_is_409_Conflict()
     {
-        var cm = await _client.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "c" }, Data = new Dictionary<string, string> { ["k"] = "1" } }, "default");
+        var cm = await Client.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "c" }, Data = new Dictionary<string, string> { ["k"] = "1" } }, "default");
         var stale = cm.Metadata.ResourceVersion;
         cm.Data["k"] = "2";
-        await _client.ReplaceNamespacedConfigMapAsync(cm, "c", "default");
+        await Client.ReplaceNamespacedConfigMapAsync(cm, "c", "default");
         cm.Metadata.ResourceVersion = stale;
         cm.Data["k"] = "3";
-        var e = await Assert.ThrowsAsync<HttpOperationException>(() => _client.ReplaceNamespacedConfigMapAsync(cm, "c", "default"));
+        var e = await Assert.ThrowsAsync<HttpOperationException>(() => Client.ReplaceNamespacedConfigMapAsync(cm, "c", "default"));
         Assert.Equal(HttpStatusCode.Conflict, e.Response.StatusCode);
     }
 
     [Fact]
     public async Task ApiConcepts_NoOp_update_keeps_resourceVersion_and_emits_no_event()
     {
-        var cm = await _client.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "n" }, Data = new Dictionary<string, string> { ["k"] = "1" } }, "default");
-        var same = await _client.ReplaceNamespacedConfigMapAsync(cm, "n", "default");
+        var cm = await Client.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "n" }, Data = new Dictionary<string, string> { ["k"] = "1" } }, "default");
+        var same = await Client.ReplaceNamespacedConfigMapAsync(cm, "n", "default");
         Assert.Equal(cm.Metadata.ResourceVersion, same.Metadata.ResourceVersion);
         var (_, list) = await SendAsync(HttpMethod.Get, "/api/v1/namespaces/default/configmaps");
         Assert.Equal(cm.Metadata.ResourceVersion, list["metadata"]!["resourceVersion"]!.GetValue<string>());
@@ -183,9 +166,9 @@ public sealed class ConformanceTests : IAsyncLifetime
     [Fact]
     public async Task Admission_Names_must_be_DNS1123_and_namespace_must_exist()
     {
-        var bad = await Assert.ThrowsAsync<HttpOperationException>(() => _client.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "Bad_Name" } }, "default"));
+        var bad = await Assert.ThrowsAsync<HttpOperationException>(() => Client.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "Bad_Name" } }, "default"));
         Assert.Equal((HttpStatusCode)422, bad.Response.StatusCode);
-        var noNs = await Assert.ThrowsAsync<HttpOperationException>(() => _client.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "ok" } }, "nowhere"));
+        var noNs = await Assert.ThrowsAsync<HttpOperationException>(() => Client.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "ok" } }, "nowhere"));
         Assert.Equal(HttpStatusCode.NotFound, noNs.Response.StatusCode);
     }
 
@@ -208,17 +191,17 @@ public sealed class ConformanceTests : IAsyncLifetime
     [Fact]
     public async Task Admission_Deployment_selector_is_immutable()
     {
-        await _client.CreateNamespacedDeploymentAsync(Deployment("imm", "img:1"), "default");
+        await Client.CreateNamespacedDeploymentAsync(Deployment("imm", "img:1"), "default");
 
         // The emulated deployment controller may write status between our read and our update; upstream checks
         // the resourceVersion precondition before validation, so a stale read is a 409 and we read again.
         HttpOperationException e;
         do
         {
-            var d = await _client.ReadNamespacedDeploymentAsync("imm", "default");
+            var d = await Client.ReadNamespacedDeploymentAsync("imm", "default");
             d.Spec.Selector.MatchLabels["app"] = "other";
             d.Spec.Template.Metadata.Labels["app"] = "other";
-            e = await Assert.ThrowsAsync<HttpOperationException>(() => _client.ReplaceNamespacedDeploymentAsync(d, "imm", "default"));
+            e = await Assert.ThrowsAsync<HttpOperationException>(() => Client.ReplaceNamespacedDeploymentAsync(d, "imm", "default"));
         }
         while (e.Response.StatusCode == HttpStatusCode.Conflict);
 
@@ -229,8 +212,8 @@ public sealed class ConformanceTests : IAsyncLifetime
     [Fact]
     public async Task DeploymentController_Reports_available_with_NewReplicaSetAvailable()
     {
-        await _client.CreateNamespacedDeploymentAsync(Deployment("ok", "img:1", 3), "default");
-        var d = await Poll.UntilAsync(() => _client.ReadNamespacedDeploymentAsync("ok", "default"), d => d.Status?.AvailableReplicas == 3, TimeSpan.FromSeconds(5));
+        await Client.CreateNamespacedDeploymentAsync(Deployment("ok", "img:1", 3), "default");
+        var d = await Poll.UntilAsync(() => Client.ReadNamespacedDeploymentAsync("ok", "default"), d => d.Status?.AvailableReplicas == 3, TimeSpan.FromSeconds(5));
         Assert.Equal(d.Metadata.Generation, d.Status.ObservedGeneration);
         Assert.Equal(3, d.Status.UpdatedReplicas);
         Assert.Equal(3, d.Status.ReadyReplicas);
@@ -241,9 +224,9 @@ public sealed class ConformanceTests : IAsyncLifetime
     [Fact]
     public async Task DeploymentController_Failing_image_hits_ProgressDeadlineExceeded()
     {
-        await _client.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "emulator-faults" }, Data = new Dictionary<string, string> { ["failingImages"] = "bad:1\n" } }, "kube-system");
-        await _client.CreateNamespacedDeploymentAsync(Deployment("bad", "bad:1", 2, deadline: 1), "default");
-        var d = await Poll.UntilAsync(() => _client.ReadNamespacedDeploymentAsync("bad", "default"), d => d.Status?.Conditions?.Any(c => c.Reason == "ProgressDeadlineExceeded") == true, TimeSpan.FromSeconds(5));
+        await Client.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "emulator-faults" }, Data = new Dictionary<string, string> { ["failingImages"] = "bad:1\n" } }, "kube-system");
+        await Client.CreateNamespacedDeploymentAsync(Deployment("bad", "bad:1", 2, deadline: 1), "default");
+        var d = await Poll.UntilAsync(() => Client.ReadNamespacedDeploymentAsync("bad", "default"), d => d.Status?.Conditions?.Any(c => c.Reason == "ProgressDeadlineExceeded") == true, TimeSpan.FromSeconds(5));
         Assert.Equal("ProgressDeadlineExceeded", d.Status.Conditions.Single(c => c.Type == "Progressing").Reason);
         Assert.Equal("False", d.Status.Conditions.Single(c => c.Type == "Progressing").Status);
         Assert.Null(d.Status.AvailableReplicas is 0 ? null : d.Status.AvailableReplicas);
@@ -253,13 +236,13 @@ public sealed class ConformanceTests : IAsyncLifetime
     public async Task Finalizers_Delete_marks_and_last_finalizer_removal_deletes()
     {
         var cm = new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "f", Finalizers = ["example.com/hold"] } };
-        await _client.CreateNamespacedConfigMapAsync(cm, "default");
-        await _client.DeleteNamespacedConfigMapAsync("f", "default");
-        var marked = await _client.ReadNamespacedConfigMapAsync("f", "default");
+        await Client.CreateNamespacedConfigMapAsync(cm, "default");
+        await Client.DeleteNamespacedConfigMapAsync("f", "default");
+        var marked = await Client.ReadNamespacedConfigMapAsync("f", "default");
         Assert.NotNull(marked.Metadata.DeletionTimestamp);
         marked.Metadata.Finalizers = [];
-        await _client.ReplaceNamespacedConfigMapAsync(marked, "f", "default");
-        var e = await Assert.ThrowsAsync<HttpOperationException>(() => _client.ReadNamespacedConfigMapAsync("f", "default"));
+        await Client.ReplaceNamespacedConfigMapAsync(marked, "f", "default");
+        var e = await Assert.ThrowsAsync<HttpOperationException>(() => Client.ReadNamespacedConfigMapAsync("f", "default"));
         Assert.Equal(HttpStatusCode.NotFound, e.Response.StatusCode);
     }
 
@@ -268,25 +251,25 @@ public sealed class ConformanceTests : IAsyncLifetime
     [InlineData("Foreground")]
     public async Task GarbageCollection_Dependents_of_a_deleted_owner_are_deleted(string policy)
     {
-        var owner = await _client.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "owner" } }, "default");
+        var owner = await Client.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "owner" } }, "default");
         var reference = new V1OwnerReference { ApiVersion = "v1", Kind = "ConfigMap", Name = "owner", Uid = owner.Metadata.Uid, BlockOwnerDeletion = true, Controller = true };
-        await _client.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "dep", OwnerReferences = [reference] } }, "default");
-        await _client.DeleteNamespacedConfigMapAsync("owner", "default", propagationPolicy: policy);
-        var secrets = await _client.ListNamespacedSecretAsync("default");
+        await Client.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "dep", OwnerReferences = [reference] } }, "default");
+        await Client.DeleteNamespacedConfigMapAsync("owner", "default", propagationPolicy: policy);
+        var secrets = await Client.ListNamespacedSecretAsync("default");
         Assert.DoesNotContain(secrets.Items, s => s.Metadata.Name == "dep");
-        var maps = await _client.ListNamespacedConfigMapAsync("default");
+        var maps = await Client.ListNamespacedConfigMapAsync("default");
         Assert.DoesNotContain(maps.Items, s => s.Metadata.Name == "owner");
     }
 
     [Fact]
     public async Task Namespaces_Deletion_removes_contents()
     {
-        await _client.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "gone" } });
-        await _client.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "x" } }, "gone");
-        await _client.DeleteNamespaceAsync("gone");
-        var all = await _client.ListConfigMapForAllNamespacesAsync();
+        await Client.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "gone" } });
+        await Client.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "x" } }, "gone");
+        await Client.DeleteNamespaceAsync("gone");
+        var all = await Client.ListConfigMapForAllNamespacesAsync();
         Assert.DoesNotContain(all.Items, c => c.Metadata.NamespaceProperty == "gone");
-        var namespaces = await _client.ListNamespaceAsync();
+        var namespaces = await Client.ListNamespaceAsync();
         Assert.DoesNotContain(namespaces.Items, n => n.Metadata.Name == "gone");
     }
 
@@ -295,19 +278,19 @@ public sealed class ConformanceTests : IAsyncLifetime
     {
         for (var i = 0; i < 5; i++)
         {
-            await _client.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = $"s{i}", Labels = new Dictionary<string, string> { ["tier"] = i % 2 == 0 ? "web" : "api" } } }, "default");
+            await Client.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = $"s{i}", Labels = new Dictionary<string, string> { ["tier"] = i % 2 == 0 ? "web" : "api" } } }, "default");
         }
 
-        Assert.Equal(3, (await _client.ListNamespacedConfigMapAsync("default", labelSelector: "tier=web")).Items.Count);
-        Assert.Equal(2, (await _client.ListNamespacedConfigMapAsync("default", labelSelector: "tier notin (web)")).Items.Count);
-        Assert.Equal(5, (await _client.ListNamespacedConfigMapAsync("default", labelSelector: "tier")).Items.Count);
-        Assert.Single((await _client.ListNamespacedConfigMapAsync("default", fieldSelector: "metadata.name=s3")).Items);
-        var page = await _client.ListNamespacedConfigMapAsync("default", limit: 2);
+        Assert.Equal(3, (await Client.ListNamespacedConfigMapAsync("default", labelSelector: "tier=web")).Items.Count);
+        Assert.Equal(2, (await Client.ListNamespacedConfigMapAsync("default", labelSelector: "tier notin (web)")).Items.Count);
+        Assert.Equal(5, (await Client.ListNamespacedConfigMapAsync("default", labelSelector: "tier")).Items.Count);
+        Assert.Single((await Client.ListNamespacedConfigMapAsync("default", fieldSelector: "metadata.name=s3")).Items);
+        var page = await Client.ListNamespacedConfigMapAsync("default", limit: 2);
         Assert.Equal(2, page.Items.Count);
         var names = page.Items.Select(i => i.Metadata.Name).ToList();
         while (page.Metadata.ContinueProperty is { } token)
         {
-            page = await _client.ListNamespacedConfigMapAsync("default", limit: 2, continueParameter: token);
+            page = await Client.ListNamespacedConfigMapAsync("default", limit: 2, continueParameter: token);
             names.AddRange(page.Items.Select(i => i.Metadata.Name));
         }
 
@@ -317,11 +300,11 @@ public sealed class ConformanceTests : IAsyncLifetime
     [Fact]
     public async Task Watch_List_then_watch_from_its_resourceVersion_misses_nothing_and_410_after_compaction()
     {
-        var list = await _client.ListNamespacedConfigMapAsync("default");
-        await _client.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "w1" } }, "default");
+        var list = await Client.ListNamespacedConfigMapAsync("default");
+        await Client.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "w1" } }, "default");
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         var seen = new List<(WatchEventType, string)>();
-        await foreach (var (type, item) in _client.WatchListNamespacedConfigMapAsync("default", resourceVersion: list.Metadata.ResourceVersion, timeoutSeconds: 1, cancellationToken: cts.Token))
+        await foreach (var (type, item) in Client.WatchListNamespacedConfigMapAsync("default", resourceVersion: list.Metadata.ResourceVersion, timeoutSeconds: 1, cancellationToken: cts.Token))
         {
             seen.Add((type, item.Metadata.Name));
             break;
@@ -329,9 +312,9 @@ public sealed class ConformanceTests : IAsyncLifetime
 
         Assert.Equal((WatchEventType.Added, "w1"), seen.Single());
 
-        _emulator.Faults.CompactHistory();
+        Emulator.Faults.CompactHistory();
         var (code, _) = (HttpStatusCode.OK, 0);
-        using var response = await _http.GetAsync($"/api/v1/namespaces/default/configmaps?watch=1&resourceVersion={list.Metadata.ResourceVersion}", HttpCompletionOption.ResponseHeadersRead);
+        using var response = await Http.GetAsync($"/api/v1/namespaces/default/configmaps?watch=1&resourceVersion={list.Metadata.ResourceVersion}", HttpCompletionOption.ResponseHeadersRead);
         code = response.StatusCode;
         var line = JsonNode.Parse((await response.Content.ReadAsStringAsync()).Split('\n')[0])!;
         Assert.Equal(HttpStatusCode.OK, code);
@@ -342,13 +325,13 @@ public sealed class ConformanceTests : IAsyncLifetime
     [Fact]
     public async Task Faults_Injected_status_and_request_counts()
     {
-        _emulator.Faults.FailNext("create", "configmaps", 429, 1);
+        Emulator.Faults.FailNext("create", "configmaps", 429, 1);
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/namespaces/default/configmaps") { Content = new StringContent("{\"metadata\":{\"name\":\"q\"}}", Encoding.UTF8, "application/json") };
-        using var response = await _http.SendAsync(request);
+        using var response = await Http.SendAsync(request);
         Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
         Assert.True(response.Headers.Contains("Retry-After"));
-        Assert.Equal(1, _emulator.RequestCounts.Get("create", "configmaps", 429));
-        var metrics = await _http.GetStringAsync("/metrics");
+        Assert.Equal(1, Emulator.RequestCounts.Get("create", "configmaps", 429));
+        var metrics = await Http.GetStringAsync("/metrics");
         Assert.Contains("apiserver_request_total{verb=\"create\",resource=\"configmaps\",code=\"429\"} 1", metrics, StringComparison.Ordinal);
     }
 
@@ -359,7 +342,7 @@ public sealed class ConformanceTests : IAsyncLifetime
         await SendAsync(HttpMethod.Post, Widgets, Widget("t"));
         using var request = new HttpRequestMessage(HttpMethod.Get, Widgets);
         request.Headers.TryAddWithoutValidation("Accept", "application/json;as=Table;v=v1;g=meta.k8s.io");
-        using var response = await _http.SendAsync(request);
+        using var response = await Http.SendAsync(request);
         var table = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
         Assert.Equal("Table", table["kind"]!.GetValue<string>());
         var columns = table["columnDefinitions"]!.AsArray().Select(c => c!["name"]!.GetValue<string>()).ToList();

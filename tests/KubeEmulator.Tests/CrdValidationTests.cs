@@ -10,25 +10,11 @@ namespace KubeEmulator.Tests;
 /// a valid CRD and expects the upstream field path and message ("Specifying a structural schema", "Defaulting",
 /// "Validation rules", list types, names, versions).
 /// </summary>
-public sealed class CrdValidationTests : IAsyncLifetime
+public sealed class CrdValidationTests() : EmulatorTest()
 {
     private const string Crds = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
     private const string Schema = "/spec/versions/0/schema/openAPIV3Schema";
     private const string SchemaPath = "spec.versions[0].schema.openAPIV3Schema";
-    private EmulatorHost _emulator = null!;
-    private HttpClient _http = null!;
-
-    public async Task InitializeAsync()
-    {
-        _emulator = await EmulatorHost.StartAsync(new EmulatorOptions(), CancellationToken.None);
-        _http = new HttpClient { BaseAddress = _emulator.BaseUri };
-    }
-
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _emulator.DisposeAsync();
-    }
 
     private static JsonObject ValidCrd() => JsonNode.Parse("""
         {"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition","metadata":{"name":"things.test.example.com"},
@@ -79,7 +65,7 @@ public sealed class CrdValidationTests : IAsyncLifetime
         {
             Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"),
         };
-        using var response = await _http.SendAsync(request);
+        using var response = await Http.SendAsync(request);
         return (response.StatusCode, JsonNode.Parse(await response.Content.ReadAsStringAsync()) as JsonObject ?? []);
     }
 
@@ -140,7 +126,7 @@ public sealed class CrdValidationTests : IAsyncLifetime
 
         Assert.Equal((HttpStatusCode)422, code);
         Assert.Contains(Causes(status), c => c.Field == field && c.Message!.Contains(message, StringComparison.Ordinal));
-        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync(new Uri("/apis/test.example.com/v1/namespaces/default/things", UriKind.Relative))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync(new Uri("/apis/test.example.com/v1/namespaces/default/things", UriKind.Relative))).StatusCode);
     }
 
     [Fact]
@@ -158,7 +144,7 @@ public sealed class CrdValidationTests : IAsyncLifetime
         Assert.Contains(("spec.scope", "Invalid value: \"Cluster\": field is immutable"), Causes(status));
         Assert.Equal((HttpStatusCode)422, brokenCode);
         // The CRD still serves as before.
-        var list = await _http.GetAsync(new Uri("/apis/test.example.com/v1/namespaces/default/things", UriKind.Relative));
+        var list = await Http.GetAsync(new Uri("/apis/test.example.com/v1/namespaces/default/things", UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, list.StatusCode);
     }
 
@@ -172,5 +158,26 @@ public sealed class CrdValidationTests : IAsyncLifetime
             var (code, body) = await SendAsync(HttpMethod.Post, Crds, crd);
             Assert.True(code == HttpStatusCode.Created, body.ToJsonString());
         }
+    }
+
+    /// <summary>
+    /// structuraldefaulting.ValidateDefaults validates a default as written: a null inside it where the schema is not
+    /// nullable is refused (a custom resource's such nulls are pruned, a default's are not). A <c>default: null</c> is
+    /// no default at all (JSONSchemaProps.Default is a *JSON, and a null decodes to a nil pointer): accepted, not stored.
+    /// </summary>
+    [Fact]
+    public async Task ValidateDefaults_A_null_inside_a_default_is_refused_and_default_null_is_no_default()
+    {
+        var (code, status) = await SendAsync(HttpMethod.Post, Crds, With(ValidCrd(), Schema + "/properties/spec/default", "{\"replicas\":null}"));
+        var (itemCode, itemStatus) = await SendAsync(HttpMethod.Post, Crds, With(ValidCrd(), Schema + "/properties/spec/properties/tags/default", "[\"a\",null]"));
+        var (created, body) = await SendAsync(HttpMethod.Post, Crds, With(ValidCrd(), Schema + "/properties/spec/properties/replicas/default", "null"));
+
+        Assert.Equal((HttpStatusCode)422, code);
+        Assert.Contains((SchemaPath + ".properties[spec].default.replicas", "Invalid value: \"null\": replicas in body must be of type integer: \"null\""), Causes(status));
+        Assert.Equal((HttpStatusCode)422, itemCode);
+        Assert.Contains((SchemaPath + ".properties[spec].properties[tags].default[1]", "Invalid value: \"null\": [1] in body must be of type string: \"null\""), Causes(itemStatus));
+        Assert.True(created == HttpStatusCode.Created, body.ToJsonString());
+        var replicas = body["spec"]!["versions"]![0]!["schema"]!["openAPIV3Schema"]!["properties"]!["spec"]!["properties"]!["replicas"]!.AsObject();
+        Assert.False(replicas.ContainsKey("default"), replicas.ToJsonString());
     }
 }

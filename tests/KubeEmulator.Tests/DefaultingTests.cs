@@ -10,24 +10,10 @@ namespace KubeEmulator.Tests;
 /// the optional fields of built-in kinds on create and update, stores quantities in canonical form, and Go's omitempty
 /// drops empty lists. Operators comparing what they sent with what is stored must not see these as drift.
 /// </summary>
-public sealed class DefaultingTests : IAsyncLifetime
+// The deployment controller stays out of these tests' way: they look at spec defaults only.
+public sealed class DefaultingTests() : EmulatorTest(new EmulatorOptions { DeploymentControllerDelay = TimeSpan.FromMinutes(10) })
 {
     private const string Digest = "ghcr.io/example/shop@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-    private EmulatorHost _emulator = null!;
-    private HttpClient _http = null!;
-
-    public async Task InitializeAsync()
-    {
-        // The deployment controller stays out of these tests' way: they look at spec defaults only.
-        _emulator = await EmulatorHost.StartAsync(new EmulatorOptions { DeploymentControllerDelay = TimeSpan.FromMinutes(10) }, CancellationToken.None);
-        _http = new HttpClient { BaseAddress = _emulator.BaseUri };
-    }
-
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _emulator.DisposeAsync();
-    }
 
     private async Task<(HttpStatusCode Code, JsonObject Body)> SendAsync(HttpMethod method, string path, JsonNode? body = null)
     {
@@ -37,7 +23,7 @@ public sealed class DefaultingTests : IAsyncLifetime
             request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
         }
 
-        using var response = await _http.SendAsync(request);
+        using var response = await Http.SendAsync(request);
         return (response.StatusCode, JsonNode.Parse(await response.Content.ReadAsStringAsync()) as JsonObject ?? []);
     }
 

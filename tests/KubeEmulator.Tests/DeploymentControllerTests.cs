@@ -10,23 +10,9 @@ namespace KubeEmulator.Tests;
 /// availableReplicas = updatedReplicas — old replicas pending termination are not done). Every status the
 /// controller writes is read from a watch, so no intermediate step is missed.
 /// </summary>
-public sealed class DeploymentControllerTests : IAsyncLifetime
+public sealed class DeploymentControllerTests() : EmulatorTest(new EmulatorOptions { DeploymentControllerDelay = TimeSpan.FromMilliseconds(50) })
 {
     private const string Deployments = "/apis/apps/v1/namespaces/default/deployments";
-    private EmulatorHost _emulator = null!;
-    private HttpClient _http = null!;
-
-    public async Task InitializeAsync()
-    {
-        _emulator = await EmulatorHost.StartAsync(new EmulatorOptions { DeploymentControllerDelay = TimeSpan.FromMilliseconds(50) }, CancellationToken.None);
-        _http = new HttpClient { BaseAddress = _emulator.BaseUri };
-    }
-
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _emulator.DisposeAsync();
-    }
 
     private async Task<JsonObject> SendAsync(HttpMethod method, string path, JsonNode? body = null)
     {
@@ -36,7 +22,7 @@ public sealed class DeploymentControllerTests : IAsyncLifetime
             request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
         }
 
-        using var response = await _http.SendAsync(request);
+        using var response = await Http.SendAsync(request);
         var answer = JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject();
         Assert.True(response.IsSuccessStatusCode, answer.ToJsonString());
         return answer;
@@ -79,7 +65,7 @@ public sealed class DeploymentControllerTests : IAsyncLifetime
     private async Task<List<Snapshot>> WatchUntilAsync(string name, string resourceVersion, Func<Snapshot, bool> until)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-        using var response = await _http.GetAsync(new Uri($"{Deployments}?watch=1&resourceVersion={resourceVersion}", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        using var response = await Http.GetAsync(new Uri($"{Deployments}?watch=1&resourceVersion={resourceVersion}", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead, timeout.Token);
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(timeout.Token));
         var seen = new List<Snapshot>();
         while (await reader.ReadLineAsync(timeout.Token) is { } line)

@@ -9,29 +9,15 @@ namespace KubeEmulator.Tests;
 /// "API Concepts", Field validation: fieldValidation=Strict|Warn|Ignore (Warn when none is sent) for unknown and
 /// duplicate fields; and apiextensions-apiserver's pruning of nulls of non-nullable fields.
 /// </summary>
-public sealed class FieldValidationTests : IAsyncLifetime
+public sealed class FieldValidationTests() : EmulatorTest(new EmulatorOptions { DeploymentControllerDelay = TimeSpan.FromHours(1) })
 {
     private const string ConfigMaps = "/api/v1/namespaces/default/configmaps";
     private const string Gadgets = "/apis/test.example.com/v1/namespaces/default/gadgets";
-    private EmulatorHost _emulator = null!;
-    private HttpClient _http = null!;
-
-    public async Task InitializeAsync()
-    {
-        _emulator = await EmulatorHost.StartAsync(new EmulatorOptions { DeploymentControllerDelay = TimeSpan.FromHours(1) }, CancellationToken.None);
-        _http = new HttpClient { BaseAddress = _emulator.BaseUri };
-    }
-
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _emulator.DisposeAsync();
-    }
 
     private async Task<(HttpStatusCode Code, JsonObject Body, string[] Warnings)> PostAsync(string path, string body)
     {
         using var content = new StringContent(body, Encoding.UTF8, "application/json");
-        using var response = await _http.PostAsync(new Uri(path, UriKind.Relative), content);
+        using var response = await Http.PostAsync(new Uri(path, UriKind.Relative), content);
         var warnings = response.Headers.TryGetValues("Warning", out var values) ? values.ToArray() : [];
         return (response.StatusCode, JsonNode.Parse(await response.Content.ReadAsStringAsync()) as JsonObject ?? [], warnings);
     }

@@ -15,25 +15,8 @@ namespace KubeEmulator.Tests;
 /// watch start from "0" and watch label selectors, cluster-scoped CRDs, the lower schema bounds, and the
 /// fault injection the operator tests rely on. Each test names its upstream source.
 /// </summary>
-public sealed class LifecycleAndFaultTests : IAsyncLifetime
+public sealed class LifecycleAndFaultTests() : EmulatorTest(new EmulatorOptions { DeploymentControllerDelay = TimeSpan.FromMilliseconds(50) })
 {
-    private EmulatorHost _emulator = null!;
-    private Kubernetes _client = null!;
-    private HttpClient _http = null!;
-
-    public async Task InitializeAsync()
-    {
-        _emulator = await EmulatorHost.StartAsync(new EmulatorOptions { DeploymentControllerDelay = TimeSpan.FromMilliseconds(50) }, CancellationToken.None);
-        _client = new Kubernetes(_emulator.ClientConfiguration);
-        _http = new HttpClient { BaseAddress = _emulator.BaseUri, Timeout = TimeSpan.FromSeconds(30) };
-    }
-
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        _client.Dispose();
-        await _emulator.DisposeAsync();
-    }
 
     private static V1ConfigMap Map(string name, IDictionary<string, string>? labels = null) =>
         new() { Metadata = new V1ObjectMeta { Name = name, Labels = labels } };
@@ -46,7 +29,7 @@ public sealed class LifecycleAndFaultTests : IAsyncLifetime
             request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
         }
 
-        using var response = await _http.SendAsync(request);
+        using var response = await Http.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         return (response.StatusCode, JsonNode.Parse(text) as JsonObject ?? []);
     }
@@ -54,7 +37,7 @@ public sealed class LifecycleAndFaultTests : IAsyncLifetime
     /// <summary>Reads a watch stream until it ends (the request carries timeoutSeconds) and returns "TYPE name" lines.</summary>
     private async Task<List<string>> WatchEventsAsync(string pathAndQuery, Func<Task>? whileWatching = null)
     {
-        using var response = await _http.GetAsync(pathAndQuery, HttpCompletionOption.ResponseHeadersRead);
+        using var response = await Http.GetAsync(pathAndQuery, HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         await using var stream = await response.Content.ReadAsStreamAsync();
         using var reader = new StreamReader(stream);
@@ -85,10 +68,10 @@ public sealed class LifecycleAndFaultTests : IAsyncLifetime
     public async Task ApiConventions_metadata_uid_is_immutable_on_update()
     {
         // ValidateObjectMetaUpdate: "metadata.uid: field is immutable" (422 Invalid).
-        var map = await _client.CreateNamespacedConfigMapAsync(Map("uid"), "default");
+        var map = await Client.CreateNamespacedConfigMapAsync(Map("uid"), "default");
         map.Metadata.Uid = Guid.NewGuid().ToString();
 
-        var e = await Assert.ThrowsAsync<HttpOperationException>(() => _client.ReplaceNamespacedConfigMapAsync(map, "uid", "default"));
+        var e = await Assert.ThrowsAsync<HttpOperationException>(() => Client.ReplaceNamespacedConfigMapAsync(map, "uid", "default"));
 
         Assert.Equal((HttpStatusCode)422, e.Response.StatusCode);
         Assert.Contains("metadata.uid", e.Response.Content, StringComparison.Ordinal);
@@ -98,42 +81,42 @@ public sealed class LifecycleAndFaultTests : IAsyncLifetime
     public async Task ApiConcepts_Deletecollection_deletes_only_what_the_selector_matches()
     {
         // API Concepts, "Collections": DELETE on a collection deletes every object matching the selectors.
-        await _client.CreateNamespacedConfigMapAsync(Map("dc-a", new Dictionary<string, string> { ["batch"] = "x" }), "default");
-        await _client.CreateNamespacedConfigMapAsync(Map("dc-b", new Dictionary<string, string> { ["batch"] = "x" }), "default");
-        await _client.CreateNamespacedConfigMapAsync(Map("dc-c", new Dictionary<string, string> { ["batch"] = "y" }), "default");
+        await Client.CreateNamespacedConfigMapAsync(Map("dc-a", new Dictionary<string, string> { ["batch"] = "x" }), "default");
+        await Client.CreateNamespacedConfigMapAsync(Map("dc-b", new Dictionary<string, string> { ["batch"] = "x" }), "default");
+        await Client.CreateNamespacedConfigMapAsync(Map("dc-c", new Dictionary<string, string> { ["batch"] = "y" }), "default");
 
-        await _client.DeleteCollectionNamespacedConfigMapAsync("default", labelSelector: "batch=x");
+        await Client.DeleteCollectionNamespacedConfigMapAsync("default", labelSelector: "batch=x");
 
-        var left = (await _client.ListNamespacedConfigMapAsync("default", labelSelector: "batch")).Items.Select(m => m.Metadata.Name).ToList();
+        var left = (await Client.ListNamespacedConfigMapAsync("default", labelSelector: "batch")).Items.Select(m => m.Metadata.Name).ToList();
         Assert.Equal(["dc-c"], left);
-        Assert.Equal(1, _emulator.RequestCounts.Get("deletecollection", "configmaps"));
+        Assert.Equal(1, Emulator.RequestCounts.Get("deletecollection", "configmaps"));
     }
 
     [Fact]
     public async Task ApiConventions_Delete_with_a_stale_resourceVersion_precondition_is_409()
     {
         // DeleteOptions.preconditions.resourceVersion: the delete only happens on that version.
-        var map = await _client.CreateNamespacedConfigMapAsync(Map("pre"), "default");
+        var map = await Client.CreateNamespacedConfigMapAsync(Map("pre"), "default");
         map.Data = new Dictionary<string, string> { ["k"] = "v" };
-        await _client.ReplaceNamespacedConfigMapAsync(map, "pre", "default");
+        await Client.ReplaceNamespacedConfigMapAsync(map, "pre", "default");
 
-        var e = await Assert.ThrowsAsync<HttpOperationException>(() => _client.DeleteNamespacedConfigMapAsync(
+        var e = await Assert.ThrowsAsync<HttpOperationException>(() => Client.DeleteNamespacedConfigMapAsync(
             "pre", "default", new V1DeleteOptions { Preconditions = new V1Preconditions { ResourceVersion = map.Metadata.ResourceVersion } }));
 
         Assert.Equal(HttpStatusCode.Conflict, e.Response.StatusCode);
-        Assert.NotNull(await _client.ReadNamespacedConfigMapAsync("pre", "default"));
+        Assert.NotNull(await Client.ReadNamespacedConfigMapAsync("pre", "default"));
     }
 
     [Fact]
     public async Task ApiConcepts_DryRun_All_validates_but_stores_nothing()
     {
         // API Concepts, "Dry-run": the request is processed but not persisted.
-        var before = (await _client.ListNamespacedConfigMapAsync("default")).Metadata.ResourceVersion;
+        var before = (await Client.ListNamespacedConfigMapAsync("default")).Metadata.ResourceVersion;
 
-        var answer = await _client.CreateNamespacedConfigMapAsync(Map("dry"), "default", dryRun: "All");
+        var answer = await Client.CreateNamespacedConfigMapAsync(Map("dry"), "default", dryRun: "All");
 
         Assert.Equal("dry", answer.Metadata.Name);
-        var list = await _client.ListNamespacedConfigMapAsync("default", fieldSelector: "metadata.name=dry");
+        var list = await Client.ListNamespacedConfigMapAsync("default", fieldSelector: "metadata.name=dry");
         Assert.Empty(list.Items);
         Assert.Equal(before, list.Metadata.ResourceVersion);
     }
@@ -142,18 +125,18 @@ public sealed class LifecycleAndFaultTests : IAsyncLifetime
     public async Task GarbageCollection_Orphan_keeps_dependents_and_removes_their_owner_reference()
     {
         // Garbage Collection, "Orphaned dependents": the owner goes, dependents stay without the reference.
-        var owner = await _client.CreateNamespacedConfigMapAsync(Map("orph-owner"), "default");
+        var owner = await Client.CreateNamespacedConfigMapAsync(Map("orph-owner"), "default");
         var reference = new V1OwnerReference { ApiVersion = "v1", Kind = "ConfigMap", Name = "orph-owner", Uid = owner.Metadata.Uid };
-        await _client.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "orph-dep", OwnerReferences = [reference] } }, "default");
+        await Client.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "orph-dep", OwnerReferences = [reference] } }, "default");
 
-        await _client.DeleteNamespacedConfigMapAsync("orph-owner", "default", propagationPolicy: "Orphan");
+        await Client.DeleteNamespacedConfigMapAsync("orph-owner", "default", propagationPolicy: "Orphan");
 
         var dependent = await Poll.UntilAsync(
-            () => _client.ReadNamespacedSecretAsync("orph-dep", "default"),
+            () => Client.ReadNamespacedSecretAsync("orph-dep", "default"),
             s => s.Metadata.OwnerReferences is null or { Count: 0 },
             TimeSpan.FromSeconds(10));
         Assert.Empty(dependent.Metadata.OwnerReferences ?? []);
-        var e = await Assert.ThrowsAsync<HttpOperationException>(() => _client.ReadNamespacedConfigMapAsync("orph-owner", "default"));
+        var e = await Assert.ThrowsAsync<HttpOperationException>(() => Client.ReadNamespacedConfigMapAsync("orph-owner", "default"));
         Assert.Equal(HttpStatusCode.NotFound, e.Response.StatusCode);
     }
 
@@ -161,18 +144,18 @@ public sealed class LifecycleAndFaultTests : IAsyncLifetime
     public async Task Finalizers_No_new_finalizer_may_be_added_to_an_object_being_deleted()
     {
         // ValidateObjectMetaUpdate: "no new finalizers can be added if the object is being deleted".
-        await _client.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "fin", Finalizers = ["example.com/a"] } }, "default");
-        await _client.DeleteNamespacedConfigMapAsync("fin", "default");
-        var deleting = await _client.ReadNamespacedConfigMapAsync("fin", "default");
+        await Client.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "fin", Finalizers = ["example.com/a"] } }, "default");
+        await Client.DeleteNamespacedConfigMapAsync("fin", "default");
+        var deleting = await Client.ReadNamespacedConfigMapAsync("fin", "default");
         Assert.NotNull(deleting.Metadata.DeletionTimestamp);
 
         deleting.Metadata.Finalizers = ["example.com/a", "example.com/b"];
-        var e = await Assert.ThrowsAsync<HttpOperationException>(() => _client.ReplaceNamespacedConfigMapAsync(deleting, "fin", "default"));
+        var e = await Assert.ThrowsAsync<HttpOperationException>(() => Client.ReplaceNamespacedConfigMapAsync(deleting, "fin", "default"));
         Assert.Equal((HttpStatusCode)422, e.Response.StatusCode);
 
         deleting.Metadata.Finalizers = [];
-        await _client.ReplaceNamespacedConfigMapAsync(deleting, "fin", "default");
-        var gone = await Assert.ThrowsAsync<HttpOperationException>(() => _client.ReadNamespacedConfigMapAsync("fin", "default"));
+        await Client.ReplaceNamespacedConfigMapAsync(deleting, "fin", "default");
+        var gone = await Assert.ThrowsAsync<HttpOperationException>(() => Client.ReadNamespacedConfigMapAsync("fin", "default"));
         Assert.Equal(HttpStatusCode.NotFound, gone.Response.StatusCode);
     }
 
@@ -180,11 +163,11 @@ public sealed class LifecycleAndFaultTests : IAsyncLifetime
     public async Task Namespaces_Creating_in_a_terminating_namespace_is_403_Forbidden()
     {
         // Namespace lifecycle admission: "unable to create new content in namespace ... because it is being terminated".
-        await _client.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "ending" } });
-        await _client.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "held", Finalizers = ["example.com/hold"] } }, "ending");
-        await _client.DeleteNamespaceAsync("ending");
+        await Client.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "ending" } });
+        await Client.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "held", Finalizers = ["example.com/hold"] } }, "ending");
+        await Client.DeleteNamespaceAsync("ending");
 
-        var e = await Assert.ThrowsAsync<HttpOperationException>(() => _client.CreateNamespacedConfigMapAsync(Map("late"), "ending"));
+        var e = await Assert.ThrowsAsync<HttpOperationException>(() => Client.CreateNamespacedConfigMapAsync(Map("late"), "ending"));
 
         Assert.Equal(HttpStatusCode.Forbidden, e.Response.StatusCode);
         Assert.Contains("terminat", e.Response.Content, StringComparison.OrdinalIgnoreCase);
@@ -194,9 +177,9 @@ public sealed class LifecycleAndFaultTests : IAsyncLifetime
     public async Task ApiConcepts_Watch_from_resourceVersion_0_starts_with_the_current_state()
     {
         // API Concepts, "Semantics for watch": resourceVersion "0" starts at any state, delivered as ADDED events.
-        await _client.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "w0" } });
-        await _client.CreateNamespacedConfigMapAsync(Map("w0-a"), "w0");
-        await _client.CreateNamespacedConfigMapAsync(Map("w0-b"), "w0");
+        await Client.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "w0" } });
+        await Client.CreateNamespacedConfigMapAsync(Map("w0-a"), "w0");
+        await Client.CreateNamespacedConfigMapAsync(Map("w0-b"), "w0");
 
         var events = await WatchEventsAsync("/api/v1/namespaces/w0/configmaps?watch=1&resourceVersion=0&timeoutSeconds=1");
 
@@ -207,18 +190,18 @@ public sealed class LifecycleAndFaultTests : IAsyncLifetime
     public async Task ApiConcepts_Watch_with_a_label_selector_sees_only_matching_objects_and_DELETED_when_one_stops_matching()
     {
         // A selector-filtered watch reports an object that no longer matches as DELETED (the watch cache filter).
-        await _client.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "wsel" } });
-        var rv = (await _client.ListNamespacedConfigMapAsync("wsel")).Metadata.ResourceVersion;
+        await Client.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "wsel" } });
+        var rv = (await Client.ListNamespacedConfigMapAsync("wsel")).Metadata.ResourceVersion;
 
         var events = await WatchEventsAsync(
             $"/api/v1/namespaces/wsel/configmaps?watch=1&resourceVersion={rv}&labelSelector=tier%3Dweb&timeoutSeconds=2",
             async () =>
             {
-                await _client.CreateNamespacedConfigMapAsync(Map("sel-web", new Dictionary<string, string> { ["tier"] = "web" }), "wsel");
-                await _client.CreateNamespacedConfigMapAsync(Map("sel-api", new Dictionary<string, string> { ["tier"] = "api" }), "wsel");
-                var web = await _client.ReadNamespacedConfigMapAsync("sel-web", "wsel");
+                await Client.CreateNamespacedConfigMapAsync(Map("sel-web", new Dictionary<string, string> { ["tier"] = "web" }), "wsel");
+                await Client.CreateNamespacedConfigMapAsync(Map("sel-api", new Dictionary<string, string> { ["tier"] = "api" }), "wsel");
+                var web = await Client.ReadNamespacedConfigMapAsync("sel-web", "wsel");
                 web.Metadata.Labels["tier"] = "api";
-                await _client.ReplaceNamespacedConfigMapAsync(web, "sel-web", "wsel");
+                await Client.ReplaceNamespacedConfigMapAsync(web, "sel-web", "wsel");
             });
 
         Assert.Equal(["ADDED sel-web", "DELETED sel-web"], events);
@@ -229,7 +212,7 @@ public sealed class LifecycleAndFaultTests : IAsyncLifetime
     {
         // The Event registry's field labels (involvedObject.*, reason, type, source, ...): kubectl describe
         // lists an object's Events with involvedObject.name/namespace/kind/uid.
-        await _client.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "evs" } });
+        await Client.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "evs" } });
         Corev1Event Event(string name, string target, string type) => new()
         {
             Metadata = new V1ObjectMeta { Name = name },
@@ -238,18 +221,18 @@ public sealed class LifecycleAndFaultTests : IAsyncLifetime
             Reason = "RolloutStarted",
             Message = "m",
         };
-        await _client.CoreV1.CreateNamespacedEventAsync(Event("e1", "demo", "Normal"), "evs");
-        await _client.CoreV1.CreateNamespacedEventAsync(Event("e2", "demo", "Warning"), "evs");
-        await _client.CoreV1.CreateNamespacedEventAsync(Event("e3", "other", "Warning"), "evs");
+        await Client.CoreV1.CreateNamespacedEventAsync(Event("e1", "demo", "Normal"), "evs");
+        await Client.CoreV1.CreateNamespacedEventAsync(Event("e2", "demo", "Warning"), "evs");
+        await Client.CoreV1.CreateNamespacedEventAsync(Event("e3", "other", "Warning"), "evs");
 
-        var forDemo = await _client.CoreV1.ListNamespacedEventAsync("evs", fieldSelector: "involvedObject.name=demo,involvedObject.namespace=evs,involvedObject.kind=ShopInstance,involvedObject.uid=demo-uid");
-        var warnings = await _client.CoreV1.ListNamespacedEventAsync("evs", fieldSelector: "type=Warning");
-        var notDemo = await _client.CoreV1.ListNamespacedEventAsync("evs", fieldSelector: "involvedObject.name!=demo");
+        var forDemo = await Client.CoreV1.ListNamespacedEventAsync("evs", fieldSelector: "involvedObject.name=demo,involvedObject.namespace=evs,involvedObject.kind=ShopInstance,involvedObject.uid=demo-uid");
+        var warnings = await Client.CoreV1.ListNamespacedEventAsync("evs", fieldSelector: "type=Warning");
+        var notDemo = await Client.CoreV1.ListNamespacedEventAsync("evs", fieldSelector: "involvedObject.name!=demo");
 
         Assert.Equal(["e1", "e2"], forDemo.Items.Select(e => e.Metadata.Name));
         Assert.Equal(["e2", "e3"], warnings.Items.Select(e => e.Metadata.Name));
         Assert.Equal(["e3"], notDemo.Items.Select(e => e.Metadata.Name));
-        var e = await Assert.ThrowsAsync<HttpOperationException>(() => _client.ListNamespacedConfigMapAsync("evs", fieldSelector: "type=Warning"));
+        var e = await Assert.ThrowsAsync<HttpOperationException>(() => Client.ListNamespacedConfigMapAsync("evs", fieldSelector: "type=Warning"));
         Assert.Equal(HttpStatusCode.BadRequest, e.Response.StatusCode);
     }
 
@@ -257,15 +240,15 @@ public sealed class LifecycleAndFaultTests : IAsyncLifetime
     public async Task FieldSelectors_A_watch_by_metadata_name_sees_only_that_object()
     {
         // kubectl wait watches one object with fieldSelector=metadata.name=<name>.
-        await _client.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "wfs" } });
-        var rv = (await _client.ListNamespacedConfigMapAsync("wfs")).Metadata.ResourceVersion;
+        await Client.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "wfs" } });
+        var rv = (await Client.ListNamespacedConfigMapAsync("wfs")).Metadata.ResourceVersion;
 
         var events = await WatchEventsAsync(
             $"/api/v1/namespaces/wfs/configmaps?watch=1&resourceVersion={rv}&fieldSelector=metadata.name%3Dmine&timeoutSeconds=2",
             async () =>
             {
-                await _client.CreateNamespacedConfigMapAsync(Map("other"), "wfs");
-                await _client.CreateNamespacedConfigMapAsync(Map("mine"), "wfs");
+                await Client.CreateNamespacedConfigMapAsync(Map("other"), "wfs");
+                await Client.CreateNamespacedConfigMapAsync(Map("mine"), "wfs");
             });
 
         Assert.Equal(["ADDED mine"], events);
@@ -330,33 +313,33 @@ public sealed class LifecycleAndFaultTests : IAsyncLifetime
     [InlineData(409)]
     public async Task Faults_FailNext_answers_that_status_count_times_then_serves_normally(int status)
     {
-        await _client.CreateNamespacedConfigMapAsync(Map($"f{status}"), "default");
-        _emulator.Faults.FailNext("get", "configmaps", status, count: 2);
+        await Client.CreateNamespacedConfigMapAsync(Map($"f{status}"), "default");
+        Emulator.Faults.FailNext("get", "configmaps", status, count: 2);
 
         for (var i = 0; i < 2; i++)
         {
-            var e = await Assert.ThrowsAsync<HttpOperationException>(() => _client.ReadNamespacedConfigMapAsync($"f{status}", "default"));
+            var e = await Assert.ThrowsAsync<HttpOperationException>(() => Client.ReadNamespacedConfigMapAsync($"f{status}", "default"));
             Assert.Equal((HttpStatusCode)status, e.Response.StatusCode);
             Assert.Equal("Status", JsonNode.Parse(e.Response.Content)!["kind"]!.GetValue<string>());
         }
 
-        Assert.Equal($"f{status}", (await _client.ReadNamespacedConfigMapAsync($"f{status}", "default")).Metadata.Name);
-        Assert.Equal(2, _emulator.RequestCounts.Get("get", "configmaps", status));
+        Assert.Equal($"f{status}", (await Client.ReadNamespacedConfigMapAsync($"f{status}", "default")).Metadata.Name);
+        Assert.Equal(2, Emulator.RequestCounts.Get("get", "configmaps", status));
     }
 
     [Fact]
     public async Task Faults_Latency_delays_every_answer()
     {
-        _emulator.Faults.Latency = TimeSpan.FromMilliseconds(300);
+        Emulator.Faults.Latency = TimeSpan.FromMilliseconds(300);
         try
         {
             var clock = Stopwatch.StartNew();
-            await _client.ListNamespacedConfigMapAsync("default");
+            await Client.ListNamespacedConfigMapAsync("default");
             Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(290), $"answered after {clock.Elapsed.TotalMilliseconds} ms");
         }
         finally
         {
-            _emulator.Faults.Latency = TimeSpan.Zero;
+            Emulator.Faults.Latency = TimeSpan.Zero;
         }
     }
 }

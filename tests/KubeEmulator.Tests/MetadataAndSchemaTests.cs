@@ -10,28 +10,14 @@ namespace KubeEmulator.Tests;
 /// the CRD schema rules on string formats and list types ("Extend the Kubernetes API with CustomResourceDefinitions":
 /// format; "Server-Side Apply": x-kubernetes-list-type set and map).
 /// </summary>
-public sealed class MetadataAndSchemaTests : IAsyncLifetime
+public sealed class MetadataAndSchemaTests() : EmulatorTest()
 {
     private const string Gadgets = "/apis/test.example.com/v1/namespaces/default/gadgets";
-    private EmulatorHost _emulator = null!;
-    private HttpClient _http = null!;
-
-    public async Task InitializeAsync()
-    {
-        _emulator = await EmulatorHost.StartAsync(new EmulatorOptions(), CancellationToken.None);
-        _http = new HttpClient { BaseAddress = _emulator.BaseUri };
-    }
-
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _emulator.DisposeAsync();
-    }
 
     private async Task<(HttpStatusCode Code, JsonObject Body)> PostAsync(string path, JsonNode body)
     {
         using var content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
-        using var response = await _http.PostAsync(new Uri(path, UriKind.Relative), content);
+        using var response = await Http.PostAsync(new Uri(path, UriKind.Relative), content);
         return (response.StatusCode, JsonNode.Parse(await response.Content.ReadAsStringAsync()) as JsonObject ?? []);
     }
 

@@ -9,25 +9,11 @@ namespace KubeEmulator.Tests;
 /// "OpenAPI V3" discovery as the apiserver serves it: an index of group-version documents with content hashes, and
 /// a CRD's schema in its group-version's document, tagged with x-kubernetes-group-version-kind.
 /// </summary>
-public sealed class OpenApiV3Tests : IAsyncLifetime
+public sealed class OpenApiV3Tests() : EmulatorTest()
 {
-    private EmulatorHost _emulator = null!;
-    private HttpClient _http = null!;
-
-    public async Task InitializeAsync()
-    {
-        _emulator = await EmulatorHost.StartAsync(new EmulatorOptions(), CancellationToken.None);
-        _http = new HttpClient { BaseAddress = _emulator.BaseUri };
-    }
-
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _emulator.DisposeAsync();
-    }
 
     private async Task<JsonObject> GetAsync(string path) =>
-        JsonNode.Parse(await _http.GetStringAsync(new Uri(path, UriKind.Relative)))!.AsObject();
+        JsonNode.Parse(await Http.GetStringAsync(new Uri(path, UriKind.Relative)))!.AsObject();
 
     private async Task<HttpStatusCode> SendAsync(HttpMethod method, string path, JsonNode body)
     {
@@ -35,7 +21,7 @@ public sealed class OpenApiV3Tests : IAsyncLifetime
         {
             Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"),
         };
-        using var response = await _http.SendAsync(request);
+        using var response = await Http.SendAsync(request);
         return response.StatusCode;
     }
 
@@ -76,7 +62,7 @@ public sealed class OpenApiV3Tests : IAsyncLifetime
     [Fact]
     public async Task OpenApiV3_An_unknown_group_version_is_404_and_built_in_documents_hold_no_schemas()
     {
-        using var missing = await _http.GetAsync(new Uri("/openapi/v3/apis/nothing.example.com/v1", UriKind.Relative));
+        using var missing = await Http.GetAsync(new Uri("/openapi/v3/apis/nothing.example.com/v1", UriKind.Relative));
         var core = await GetAsync("/openapi/v3/api/v1");
 
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);

@@ -11,30 +11,16 @@ namespace KubeEmulator.Tests;
 /// in Go (backreferences, lookaround, atomic groups, possessive quantifiers) makes the CRD invalid ("must be a valid
 /// regular expression, but isn't").
 /// </summary>
-public sealed class PatternTests : IAsyncLifetime
+public sealed class PatternTests() : EmulatorTest()
 {
     private const string Crds = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
     private const string Widgets = "/apis/re2.example.com/v1/namespaces/default/widgets";
     private const string PatternPath = "spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[code].pattern";
-    private EmulatorHost _emulator = null!;
-    private HttpClient _http = null!;
-
-    public async Task InitializeAsync()
-    {
-        _emulator = await EmulatorHost.StartAsync(new EmulatorOptions(), CancellationToken.None);
-        _http = new HttpClient { BaseAddress = _emulator.BaseUri };
-    }
-
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _emulator.DisposeAsync();
-    }
 
     private async Task<(HttpStatusCode Code, JsonObject Body)> PostAsync(string path, JsonNode body)
     {
         using var content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
-        using var response = await _http.PostAsync(new Uri(path, UriKind.Relative), content);
+        using var response = await Http.PostAsync(new Uri(path, UriKind.Relative), content);
         return (response.StatusCode, JsonNode.Parse(await response.Content.ReadAsStringAsync()) as JsonObject ?? []);
     }
 

@@ -10,25 +10,11 @@ namespace KubeEmulator.Tests;
 /// CreateContainerConfigError, ErrImagePull/ImagePullBackOff, CrashLoopBackOff, OOMKilled), the endpointslice
 /// controller ("EndpointSlices") and pods/log.
 /// </summary>
-public sealed class PodsAndEndpointSlicesTests : IAsyncLifetime
+public sealed class PodsAndEndpointSlicesTests() : EmulatorTest(new EmulatorOptions { DeploymentControllerDelay = TimeSpan.FromMilliseconds(50) })
 {
     private const string Deployments = "/apis/apps/v1/namespaces/default/deployments";
     private const string Pods = "/api/v1/namespaces/default/pods";
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
-    private EmulatorHost _emulator = null!;
-    private EmulatorApi _api = null!;
-
-    public async Task InitializeAsync()
-    {
-        _emulator = await EmulatorHost.StartAsync(new EmulatorOptions { DeploymentControllerDelay = TimeSpan.FromMilliseconds(50) }, CancellationToken.None);
-        _api = new EmulatorApi(_emulator);
-    }
-
-    public async Task DisposeAsync()
-    {
-        _api.Dispose();
-        await _emulator.DisposeAsync();
-    }
 
     private static JsonObject Deployment(string name, int replicas, params JsonObject[] containers) => new()
     {
@@ -75,7 +61,7 @@ public sealed class PodsAndEndpointSlicesTests : IAsyncLifetime
     }
 
     private Task<JsonObject> CreateSecretAsync(string name, JsonObject data) =>
-        _api.OkAsync(HttpMethod.Post, "/api/v1/namespaces/default/secrets", new JsonObject
+        Api.OkAsync(HttpMethod.Post, "/api/v1/namespaces/default/secrets", new JsonObject
         {
             ["apiVersion"] = "v1",
             ["kind"] = "Secret",
@@ -84,7 +70,7 @@ public sealed class PodsAndEndpointSlicesTests : IAsyncLifetime
         });
 
     private Task SetFaultsAsync(string key, string image) =>
-        _api.OkAsync(HttpMethod.Post, "/api/v1/namespaces/kube-system/configmaps", new JsonObject
+        Api.OkAsync(HttpMethod.Post, "/api/v1/namespaces/kube-system/configmaps", new JsonObject
         {
             ["apiVersion"] = "v1",
             ["kind"] = "ConfigMap",
@@ -92,7 +78,7 @@ public sealed class PodsAndEndpointSlicesTests : IAsyncLifetime
             ["data"] = new JsonObject { [key] = image },
         });
 
-    private async Task<List<JsonObject>> PodsOfAsync(string app) => await _api.ItemsAsync($"{Pods}?labelSelector=app%3D{app}");
+    private async Task<List<JsonObject>> PodsOfAsync(string app) => await Api.ItemsAsync($"{Pods}?labelSelector=app%3D{app}");
 
     private static JsonObject? ContainerStatus(JsonObject pod) => (pod["status"]?["containerStatuses"] as JsonArray)?[0] as JsonObject;
 
@@ -107,10 +93,10 @@ public sealed class PodsAndEndpointSlicesTests : IAsyncLifetime
     [Fact]
     public async Task Deployments_ReplicaSets_and_Pods_carry_pod_template_hash_and_controller_owner_references()
     {
-        var deployment = await _api.OkAsync(HttpMethod.Post, Deployments, Deployment("web", 2, Container("img:1", ports: [new JsonObject { ["name"] = "http", ["containerPort"] = 8080 }])));
+        var deployment = await Api.OkAsync(HttpMethod.Post, Deployments, Deployment("web", 2, Container("img:1", ports: [new JsonObject { ["name"] = "http", ["containerPort"] = 8080 }])));
 
         var pods = await PodsUntilAsync("web", p => p.Count == 2 && p.TrueForAll(x => Condition(x, "Ready") == "True"));
-        var replicaSets = await _api.ItemsAsync("/apis/apps/v1/namespaces/default/replicasets");
+        var replicaSets = await Api.ItemsAsync("/apis/apps/v1/namespaces/default/replicasets");
 
         var rs = Assert.Single(replicaSets);
         var hash = rs["metadata"]!["labels"]!["pod-template-hash"]!.GetValue<string>();
@@ -135,16 +121,16 @@ public sealed class PodsAndEndpointSlicesTests : IAsyncLifetime
         }
 
         // Deleting the Deployment collects its ReplicaSet and, through it, its pods ("Garbage Collection").
-        await _api.OkAsync(HttpMethod.Delete, $"{Deployments}/web");
+        await Api.OkAsync(HttpMethod.Delete, $"{Deployments}/web");
         var left = await PodsUntilAsync("web", p => p.Count == 0);
         Assert.Empty(left);
-        Assert.Empty(await _api.ItemsAsync("/apis/apps/v1/namespaces/default/replicasets"));
+        Assert.Empty(await Api.ItemsAsync("/apis/apps/v1/namespaces/default/replicasets"));
     }
 
     [Fact]
     public async Task Kubelet_A_missing_Secret_is_CreateContainerConfigError_and_the_Deployment_recovers_without_a_new_generation()
     {
-        var created = await _api.OkAsync(HttpMethod.Post, Deployments, Deployment("api", 2, Container("img:1", env: [SecretEnv("DB", "db", "url"), SecretEnv("OPT", "nope", "x", optional: true)])));
+        var created = await Api.OkAsync(HttpMethod.Post, Deployments, Deployment("api", 2, Container("img:1", env: [SecretEnv("DB", "db", "url"), SecretEnv("OPT", "nope", "x", optional: true)])));
 
         var pods = await PodsUntilAsync("api", p => p.Count == 2 && p.TrueForAll(x => Waiting(x) == "CreateContainerConfigError"));
         Assert.All(pods, p => Assert.Equal("secret \"db\" not found", ContainerStatus(p)!["state"]!["waiting"]!["message"]!.GetValue<string>()));
@@ -155,14 +141,14 @@ public sealed class PodsAndEndpointSlicesTests : IAsyncLifetime
         await CreateSecretAsync("db", new JsonObject { ["other"] = "eA==" });
         pods = await PodsUntilAsync("api", p => p.Count == 2 && p.TrueForAll(x => ContainerStatus(x)?["state"]?["waiting"]?["message"]?.GetValue<string>() == "couldn't find key url in Secret default/db"));
         Assert.All(pods, p => Assert.Equal("couldn't find key url in Secret default/db", ContainerStatus(p)!["state"]!["waiting"]!["message"]!.GetValue<string>()));
-        var deployment = await _api.OkAsync(HttpMethod.Get, $"{Deployments}/api");
+        var deployment = await Api.OkAsync(HttpMethod.Get, $"{Deployments}/api");
         Assert.Equal("False", Condition(deployment, "Available"));
 
         // The key appears: the pods start, the Deployment becomes Available, its generation unchanged.
-        var secret = await _api.OkAsync(HttpMethod.Get, "/api/v1/namespaces/default/secrets/db");
+        var secret = await Api.OkAsync(HttpMethod.Get, "/api/v1/namespaces/default/secrets/db");
         secret["data"]!["url"] = "cG9zdGdyZXM6Ly8=";
-        await _api.OkAsync(HttpMethod.Put, "/api/v1/namespaces/default/secrets/db", secret);
-        deployment = await Poll.UntilAsync(() => _api.OkAsync(HttpMethod.Get, $"{Deployments}/api"), d => Condition(d, "Available") == "True" && d["status"]?["availableReplicas"]?.GetValue<int>() == 2, Timeout);
+        await Api.OkAsync(HttpMethod.Put, "/api/v1/namespaces/default/secrets/db", secret);
+        deployment = await Poll.UntilAsync(() => Api.OkAsync(HttpMethod.Get, $"{Deployments}/api"), d => Condition(d, "Available") == "True" && d["status"]?["availableReplicas"]?.GetValue<int>() == 2, Timeout);
         Assert.Equal("True", Condition(deployment, "Available"));
         Assert.Equal(created["metadata"]!["generation"]!.GetValue<long>(), deployment["metadata"]!["generation"]!.GetValue<long>());
         Assert.All(await PodsOfAsync("api"), p => Assert.Equal("True", Condition(p, "Ready")));
@@ -173,13 +159,13 @@ public sealed class PodsAndEndpointSlicesTests : IAsyncLifetime
     {
         var envFrom = Container("img:1");
         envFrom["envFrom"] = new JsonArray(new JsonObject { ["configMapRef"] = new JsonObject { ["name"] = "settings" } });
-        await _api.OkAsync(HttpMethod.Post, Deployments, Deployment("from", 1, envFrom));
+        await Api.OkAsync(HttpMethod.Post, Deployments, Deployment("from", 1, envFrom));
         var keyRef = Container("img:1", env: [new JsonObject { ["name"] = "MODE", ["valueFrom"] = new JsonObject { ["configMapKeyRef"] = new JsonObject { ["name"] = "mode", ["key"] = "value" } } }]);
-        await _api.OkAsync(HttpMethod.Post, "/api/v1/namespaces/default/configmaps", new JsonObject { ["apiVersion"] = "v1", ["kind"] = "ConfigMap", ["metadata"] = new JsonObject { ["name"] = "mode" }, ["data"] = new JsonObject { ["other"] = "1" } });
-        await _api.OkAsync(HttpMethod.Post, Deployments, Deployment("keyref", 1, keyRef));
+        await Api.OkAsync(HttpMethod.Post, "/api/v1/namespaces/default/configmaps", new JsonObject { ["apiVersion"] = "v1", ["kind"] = "ConfigMap", ["metadata"] = new JsonObject { ["name"] = "mode" }, ["data"] = new JsonObject { ["other"] = "1" } });
+        await Api.OkAsync(HttpMethod.Post, Deployments, Deployment("keyref", 1, keyRef));
         var volume = Deployment("vol", 1, Container("img:1"));
         volume["spec"]!["template"]!["spec"]!["volumes"] = new JsonArray(new JsonObject { ["name"] = "certs", ["secret"] = new JsonObject { ["secretName"] = "tls" } });
-        await _api.OkAsync(HttpMethod.Post, Deployments, volume);
+        await Api.OkAsync(HttpMethod.Post, Deployments, volume);
 
         var from = await PodsUntilAsync("from", p => p.Count == 1 && Waiting(p[0]) == "CreateContainerConfigError");
         var keyed = await PodsUntilAsync("keyref", p => p.Count == 1 && Waiting(p[0]) == "CreateContainerConfigError");
@@ -193,25 +179,51 @@ public sealed class PodsAndEndpointSlicesTests : IAsyncLifetime
         Assert.Equal("False", Condition(mounted[0], "PodReadyToStartContainers"));
     }
 
+    /// <summary>
+    /// The waiting reasons the pods of <paramref name="app"/> go through, read from a watch opened before
+    /// <paramref name="start"/> creates them: every stored status is a watch event, so a state held for one controller
+    /// step is seen however short it is. Ends once <paramref name="until"/> was seen (or at the timeout).
+    /// </summary>
+    private async Task<List<string>> WatchWaitingReasonsAsync(string app, Func<Task> start, string until)
+    {
+        using var http = new HttpClient { BaseAddress = Emulator.BaseUri };
+        using var cts = new CancellationTokenSource(Timeout);
+        var list = await Api.OkAsync(HttpMethod.Get, $"{Pods}?labelSelector=app%3D{app}");
+        var watch = $"{Pods}?watch=1&labelSelector=app%3D{app}&resourceVersion={list["metadata"]!["resourceVersion"]}";
+        using var response = await http.GetAsync(new Uri(watch, UriKind.Relative), HttpCompletionOption.ResponseHeadersRead, cts.Token);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cts.Token));
+        await start();
+        var seen = new List<string>();
+        try
+        {
+            while (!seen.Contains(until) && await reader.ReadLineAsync(cts.Token) is { } line)
+            {
+                if (JsonNode.Parse(line)?["object"] is JsonObject pod && Waiting(pod) is { } reason && (seen.Count == 0 || seen[^1] != reason))
+                {
+                    seen.Add(reason);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+            // The timeout: the caller asserts on what was seen.
+        }
+
+        return seen;
+    }
+
     [Fact]
     public async Task Kubelet_A_failing_image_is_ErrImagePull_then_ImagePullBackOff()
     {
         await SetFaultsAsync("failingImages", "bad:1");
-        await _api.OkAsync(HttpMethod.Post, Deployments, Deployment("pull", 1, Container("bad:1")));
 
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        var pods = await PodsUntilAsync("pull", p =>
-        {
-            if (p.Count == 1 && Waiting(p[0]) is { } reason)
-            {
-                seen.Add(reason);
-            }
+        var seen = await WatchWaitingReasonsAsync("pull", () => Api.OkAsync(HttpMethod.Post, Deployments, Deployment("pull", 1, Container("bad:1"))), "ImagePullBackOff");
 
-            return seen.Contains("ImagePullBackOff");
-        });
-
-        Assert.Contains("ErrImagePull", seen);
-        Assert.Equal("Back-off pulling image \"bad:1\"", ContainerStatus(pods[0])!["state"]!["waiting"]!["message"]!.GetValue<string>());
+        // The kubelet's order: the pull fails (ErrImagePull), then it backs off (ImagePullBackOff).
+        var pulled = seen.IndexOf("ErrImagePull");
+        Assert.True(pulled >= 0 && pulled < seen.IndexOf("ImagePullBackOff"), string.Join(", ", seen));
+        var pods = await PodsOfAsync("pull");
+        Assert.Equal("Back-off pulling image \"bad:1\"", ContainerStatus(Assert.Single(pods))!["state"]!["waiting"]!["message"]!.GetValue<string>());
     }
 
     [Theory]
@@ -220,7 +232,7 @@ public sealed class PodsAndEndpointSlicesTests : IAsyncLifetime
     public async Task Kubelet_Crashing_and_OOM_images_are_CrashLoopBackOff_with_rising_restarts_and_lastState_terminated(string faultKey, string reason, int exitCode)
     {
         await SetFaultsAsync(faultKey, "crash:1");
-        await _api.OkAsync(HttpMethod.Post, Deployments, Deployment("crash", 1, Container("crash:1")));
+        await Api.OkAsync(HttpMethod.Post, Deployments, Deployment("crash", 1, Container("crash:1")));
 
         var first = await PodsUntilAsync("crash", p => p.Count == 1 && Waiting(p[0]) == "CrashLoopBackOff");
         var restarts = ContainerStatus(first[0])!["restartCount"]!.GetValue<int>();
@@ -235,7 +247,7 @@ public sealed class PodsAndEndpointSlicesTests : IAsyncLifetime
         Assert.Equal("False", Condition(later[0], "Ready"));
 
         // pods/log?previous=true shows the run that ended.
-        var (code, log) = await _api.SendTextAsync(HttpMethod.Get, $"{Pods}/{later[0]["metadata"]!["name"]}/log?previous=true");
+        var (code, log) = await Api.SendTextAsync(HttpMethod.Get, $"{Pods}/{later[0]["metadata"]!["name"]}/log?previous=true");
         Assert.Equal(HttpStatusCode.OK, code);
         Assert.Contains("starting crash:1", log, StringComparison.Ordinal);
     }
@@ -243,7 +255,7 @@ public sealed class PodsAndEndpointSlicesTests : IAsyncLifetime
     [Fact]
     public async Task EndpointSlices_follow_the_ready_pods_each_Service_selects()
     {
-        await _api.OkAsync(HttpMethod.Post, "/api/v1/namespaces/default/services", new JsonObject
+        await Api.OkAsync(HttpMethod.Post, "/api/v1/namespaces/default/services", new JsonObject
         {
             ["apiVersion"] = "v1",
             ["kind"] = "Service",
@@ -255,11 +267,11 @@ public sealed class PodsAndEndpointSlicesTests : IAsyncLifetime
             },
         });
         const string slices = "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dweb";
-        var empty = Assert.Single(await _api.ItemsAsync(slices));
+        var empty = Assert.Single(await Api.ItemsAsync(slices));
         Assert.Null(empty["endpoints"]);
 
-        await _api.OkAsync(HttpMethod.Post, Deployments, Deployment("web", 2, Container("img:1", ports: [new JsonObject { ["name"] = "http", ["containerPort"] = 8080 }])));
-        var slice = (await Poll.UntilAsync(() => _api.ItemsAsync(slices), s => s.Count == 1 && (s[0]["endpoints"] as JsonArray)?.Count == 2
+        await Api.OkAsync(HttpMethod.Post, Deployments, Deployment("web", 2, Container("img:1", ports: [new JsonObject { ["name"] = "http", ["containerPort"] = 8080 }])));
+        var slice = (await Poll.UntilAsync(() => Api.ItemsAsync(slices), s => s.Count == 1 && (s[0]["endpoints"] as JsonArray)?.Count == 2
             && s[0]["endpoints"]!.AsArray().All(e => e!["conditions"]!["ready"]!.GetValue<bool>()), Timeout))[0];
 
         Assert.Equal("IPv4", slice["addressType"]!.GetValue<string>());
@@ -272,26 +284,87 @@ public sealed class PodsAndEndpointSlicesTests : IAsyncLifetime
             slice["endpoints"]!.AsArray().Select(e => (e!["targetRef"]!["name"]!.GetValue<string>(), e["addresses"]![0]!.GetValue<string>())).OrderBy(p => p.Item1));
 
         // Scaled to zero, the slice has no endpoints left.
-        var deployment = await _api.OkAsync(HttpMethod.Get, $"{Deployments}/web");
+        var deployment = await Api.OkAsync(HttpMethod.Get, $"{Deployments}/web");
         deployment["spec"]!["replicas"] = 0;
-        await _api.OkAsync(HttpMethod.Put, $"{Deployments}/web", deployment);
-        var after = await Poll.UntilAsync(() => _api.ItemsAsync(slices), s => s.Count == 1 && s[0]["endpoints"] is null, Timeout);
+        await Api.OkAsync(HttpMethod.Put, $"{Deployments}/web", deployment);
+        var after = await Poll.UntilAsync(() => Api.ItemsAsync(slices), s => s.Count == 1 && s[0]["endpoints"] is null, Timeout);
         Assert.Null(after[0]["endpoints"]);
+    }
+
+    [Fact]
+    public async Task EndpointSlices_A_Services_targetPort_switches_between_name_and_number_by_PUT_merge_strategic_and_apply()
+    {
+        // ServiceSpec.ports[].targetPort is an IntOrString: every write may turn a name into a number and back, and
+        // the endpointslice controller then resolves the new target against the pods (a regression: the slice's
+        // recomputation re-parented a JSON node and the write answered 400 "node already has a parent").
+        const string services = "/api/v1/namespaces/default/services";
+        const string slices = "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dweb";
+        static JsonObject Service(JsonNode target) => new()
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Service",
+            ["metadata"] = new JsonObject { ["name"] = "web" },
+            ["spec"] = new JsonObject
+            {
+                ["selector"] = new JsonObject { ["app"] = "web" },
+                ["ports"] = new JsonArray(new JsonObject { ["port"] = 80, ["targetPort"] = target }),
+            },
+        };
+
+        await Api.OkAsync(HttpMethod.Post, services, Service("http"));
+        await Api.OkAsync(HttpMethod.Post, Deployments, Deployment("web", 2, Container("img:1", ports: [new JsonObject { ["name"] = "http", ["containerPort"] = 8080 }])));
+        async Task ExpectAsync(string write, JsonObject written, string target, int slicePort)
+        {
+            var stored = await Api.OkAsync(HttpMethod.Get, $"{services}/web");
+            var slice = await Poll.UntilAsync(() => Api.ItemsAsync(slices), s => s.Count == 1 && (s[0]["endpoints"] as JsonArray)?.Count == 2 && s[0]["ports"]?[0]?["port"]?.GetValue<int>() == slicePort, Timeout);
+            var seen = (Written: written["spec"]!["ports"]![0]!["targetPort"]!.ToJsonString(), Stored: stored["spec"]!["ports"]![0]!["targetPort"]!.ToJsonString(), Slice: slice[0]["ports"]?[0]?["port"]?.GetValue<int>());
+            Assert.True(seen == (target, target, slicePort), $"{write} to {target}: {seen}");
+        }
+
+        await ExpectAsync("create", await Api.OkAsync(HttpMethod.Get, $"{services}/web"), "\"http\"", 8080);
+
+        // Each kind of write, name → number and back.
+        const string apply = $"{services}/web?fieldManager=tool&force=true";
+        var writes = new (string Kind, Func<JsonNode, Task<JsonObject>> Write)[]
+        {
+            ("PUT", async target =>
+            {
+                var current = await Api.OkAsync(HttpMethod.Get, $"{services}/web");
+                current["spec"]!["ports"]![0]!["targetPort"] = target;
+                return await Api.OkAsync(HttpMethod.Put, $"{services}/web", current);
+            }),
+            ("merge patch (replaces the list)", target => Api.OkAsync(HttpMethod.Patch, $"{services}/web",
+                new JsonObject { ["spec"] = new JsonObject { ["ports"] = new JsonArray(new JsonObject { ["port"] = 80, ["protocol"] = "TCP", ["targetPort"] = target }) } },
+                "application/merge-patch+json")),
+            ("strategic merge patch (ports by port)", target => Api.OkAsync(HttpMethod.Patch, $"{services}/web",
+                new JsonObject { ["spec"] = new JsonObject { ["ports"] = new JsonArray(new JsonObject { ["port"] = 80, ["targetPort"] = target }) } },
+                "application/strategic-merge-patch+json")),
+
+            // Forced: the field belongs to the writers before.
+            ("server-side apply", target => Api.OkAsync(HttpMethod.Patch, apply, Service(target), "application/apply-patch+yaml")),
+        };
+        var number = 9090;
+        foreach (var (kind, write) in writes)
+        {
+            number++;
+            await ExpectAsync(kind, await write(number), number.ToString(System.Globalization.CultureInfo.InvariantCulture), number);
+            await ExpectAsync(kind, await write("http"), "\"http\"", 8080);
+        }
     }
 
     [Fact]
     public async Task PodsLog_returns_lines_with_container_tailLines_and_previous_as_the_API_server_answers()
     {
         var two = Deployment("logs", 1, Container("img:1"), new JsonObject { ["name"] = "side", ["image"] = "side:1" });
-        await _api.OkAsync(HttpMethod.Post, Deployments, two);
+        await Api.OkAsync(HttpMethod.Post, Deployments, two);
         var pod = (await PodsUntilAsync("logs", p => p.Count == 1 && Condition(p[0], "Ready") == "True"))[0];
         var log = $"{Pods}/{pod["metadata"]!["name"]}/log";
 
-        var (ambiguous, ambiguousBody) = await _api.SendAsync(HttpMethod.Get, log);
-        var (ok, text) = await _api.SendTextAsync(HttpMethod.Get, $"{log}?container=app");
-        var (_, tail) = await _api.SendTextAsync(HttpMethod.Get, $"{log}?container=app&tailLines=1");
-        var (previous, previousBody) = await _api.SendAsync(HttpMethod.Get, $"{log}?container=app&previous=true");
-        var (unknown, _) = await _api.SendAsync(HttpMethod.Get, $"{log}?container=nope");
+        var (ambiguous, ambiguousBody) = await Api.SendAsync(HttpMethod.Get, log);
+        var (ok, text) = await Api.SendTextAsync(HttpMethod.Get, $"{log}?container=app");
+        var (_, tail) = await Api.SendTextAsync(HttpMethod.Get, $"{log}?container=app&tailLines=1");
+        var (previous, previousBody) = await Api.SendAsync(HttpMethod.Get, $"{log}?container=app&previous=true");
+        var (unknown, _) = await Api.SendAsync(HttpMethod.Get, $"{log}?container=nope");
 
         Assert.Equal(HttpStatusCode.BadRequest, ambiguous);
         Assert.Equal($"a container name must be specified for pod {pod["metadata"]!["name"]}, choose one of: [app side]", ambiguousBody["message"]!.GetValue<string>());
@@ -307,10 +380,10 @@ public sealed class PodsAndEndpointSlicesTests : IAsyncLifetime
     [Fact]
     public async Task Discovery_lists_ReplicaSets_EndpointSlices_and_pods_log_and_pods_can_be_watched()
     {
-        var core = await _api.OkAsync(HttpMethod.Get, "/api/v1");
-        var apps = await _api.OkAsync(HttpMethod.Get, "/apis/apps/v1");
-        var discovery = await _api.OkAsync(HttpMethod.Get, "/apis/discovery.k8s.io/v1");
-        var rbac = await _api.OkAsync(HttpMethod.Get, "/apis/rbac.authorization.k8s.io/v1");
+        var core = await Api.OkAsync(HttpMethod.Get, "/api/v1");
+        var apps = await Api.OkAsync(HttpMethod.Get, "/apis/apps/v1");
+        var discovery = await Api.OkAsync(HttpMethod.Get, "/apis/discovery.k8s.io/v1");
+        var rbac = await Api.OkAsync(HttpMethod.Get, "/apis/rbac.authorization.k8s.io/v1");
         static IEnumerable<string> Names(JsonObject list) => list["resources"]!.AsArray().Select(r => r!["name"]!.GetValue<string>());
 
         Assert.Contains("pods/log", Names(core));
@@ -320,12 +393,12 @@ public sealed class PodsAndEndpointSlicesTests : IAsyncLifetime
         Assert.Contains("endpointslices", Names(discovery));
         Assert.Equal(["roles", "rolebindings", "clusterroles", "clusterrolebindings"], Names(rbac));
 
-        using var http = new HttpClient { BaseAddress = _emulator.BaseUri };
+        using var http = new HttpClient { BaseAddress = Emulator.BaseUri };
         using var cts = new CancellationTokenSource(Timeout);
-        var list = await _api.OkAsync(HttpMethod.Get, Pods);
+        var list = await Api.OkAsync(HttpMethod.Get, Pods);
         using var response = await http.GetAsync(new Uri($"{Pods}?watch=1&resourceVersion={list["metadata"]!["resourceVersion"]}", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead, cts.Token);
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cts.Token));
-        await _api.OkAsync(HttpMethod.Post, Deployments, Deployment("watched", 1, Container("img:1")));
+        await Api.OkAsync(HttpMethod.Post, Deployments, Deployment("watched", 1, Container("img:1")));
         var line = await reader.ReadLineAsync(cts.Token);
         var added = JsonNode.Parse(line!)!;
         Assert.Equal("ADDED", added["type"]!.GetValue<string>());

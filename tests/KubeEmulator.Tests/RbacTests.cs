@@ -8,28 +8,27 @@ namespace KubeEmulator.Tests;
 /// Opt-in RBAC ("Using RBAC Authorization"; plugin/pkg/auth/authorizer/rbac; "Authenticating": service account
 /// users and groups; admission OwnerReferencesPermissionEnforcement).
 /// </summary>
-public sealed class RbacTests : IAsyncLifetime
+public sealed class RbacTests() : EmulatorTest(new EmulatorOptions { Rbac = true })
 {
     private const string Group = "rbac.authorization.k8s.io";
     private const string Operator = "system:serviceaccount:ops:robot";
-    private EmulatorHost _emulator = null!;
     private EmulatorApi _admin = null!;
     private EmulatorApi _robot = null!;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _emulator = await EmulatorHost.StartAsync(new EmulatorOptions { Rbac = true }, CancellationToken.None);
-        _admin = new EmulatorApi(_emulator, "any-kubeconfig-token");
+        await base.InitializeAsync();
+        _admin = new EmulatorApi(Emulator, "any-kubeconfig-token");
         _robot = _admin.As(Operator);
         await _admin.OkAsync(HttpMethod.Post, "/api/v1/namespaces", new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = "ops" } });
         await _admin.OkAsync(HttpMethod.Post, "/api/v1/namespaces", new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = "shop" } });
     }
 
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
         _robot.Dispose();
         _admin.Dispose();
-        await _emulator.DisposeAsync();
+        await base.DisposeAsync();
     }
 
     private static JsonObject Rule(string group, string[] resources, string[] verbs, string[]? names = null)
@@ -79,7 +78,7 @@ public sealed class RbacTests : IAsyncLifetime
         var (clusterCode, clusterStatus) = await _robot.SendAsync(HttpMethod.Get, "/api/v1/namespaces");
         var (namedCode, namedStatus) = await _robot.SendAsync(HttpMethod.Get, "/apis/apps/v1/namespaces/shop/deployments/web");
         var (adminCode, _) = await _admin.SendAsync(HttpMethod.Get, "/api/v1/namespaces/shop/secrets");
-        var (anonymousCode, _) = await new EmulatorApi(_emulator).SendAsync(HttpMethod.Get, "/api/v1/namespaces/shop/secrets");
+        var (anonymousCode, _) = await new EmulatorApi(Emulator).SendAsync(HttpMethod.Get, "/api/v1/namespaces/shop/secrets");
 
         Assert.Equal(HttpStatusCode.Forbidden, code);
         Assert.Equal("Forbidden", status["reason"]!.GetValue<string>());
@@ -169,9 +168,9 @@ public sealed class RbacTests : IAsyncLifetime
         await _robot.OkAsync(HttpMethod.Get, "/api/v1/namespaces/shop/secrets");
         await _robot.OkAsync(HttpMethod.Get, "/apis/apps/v1/deployments");
 
-        Assert.Contains(new AccessRecord(Operator, "list", "", "secrets", "shop"), _emulator.AccessLog.Records);
-        Assert.Contains(new AccessRecord(Operator, "list", "apps", "deployments", null), _emulator.AccessLog.Records);
+        Assert.Contains(new AccessRecord(Operator, "list", "", "secrets", "shop"), Emulator.AccessLog.Records);
+        Assert.Contains(new AccessRecord(Operator, "list", "apps", "deployments", null), Emulator.AccessLog.Records);
         var user = new UserInfo(Operator, ["system:serviceaccounts", "system:serviceaccounts:ops", "system:authenticated"]);
-        Assert.Equal(["delete /secrets", "get /secrets"], _emulator.AccessLog.UnusedPermissions(user));
+        Assert.Equal(["delete /secrets", "get /secrets"], Emulator.AccessLog.UnusedPermissions(user));
     }
 }

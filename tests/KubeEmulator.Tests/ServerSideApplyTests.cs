@@ -10,24 +10,10 @@ namespace KubeEmulator.Tests;
 /// patches, managedFields on every write, list-map merge keys, removal of fields a manager stops applying,
 /// conflicts, no-op applies.
 /// </summary>
-public sealed class ServerSideApplyTests : IAsyncLifetime
+public sealed class ServerSideApplyTests() : EmulatorTest(new EmulatorOptions { DeploymentControllerDelay = TimeSpan.FromHours(1) })
 {
     private const string ConfigMaps = "/api/v1/namespaces/default/configmaps";
     private const string Deployments = "/apis/apps/v1/namespaces/default/deployments";
-    private EmulatorHost _emulator = null!;
-    private HttpClient _http = null!;
-
-    public async Task InitializeAsync()
-    {
-        _emulator = await EmulatorHost.StartAsync(new EmulatorOptions { DeploymentControllerDelay = TimeSpan.FromHours(1) }, CancellationToken.None);
-        _http = new HttpClient { BaseAddress = _emulator.BaseUri };
-    }
-
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _emulator.DisposeAsync();
-    }
 
     private async Task<(HttpStatusCode Code, JsonObject Body)> SendAsync(HttpMethod method, string path, string? body, string contentType = "application/json", string? userAgent = null)
     {
@@ -43,7 +29,7 @@ public sealed class ServerSideApplyTests : IAsyncLifetime
             request.Headers.TryAddWithoutValidation("User-Agent", userAgent);
         }
 
-        using var response = await _http.SendAsync(request);
+        using var response = await Http.SendAsync(request);
         return (response.StatusCode, JsonNode.Parse(await response.Content.ReadAsStringAsync()) as JsonObject ?? []);
     }
 
@@ -157,14 +143,14 @@ public sealed class ServerSideApplyTests : IAsyncLifetime
     {
         var yaml = Deployment("      - name: app\n        image: app:1", "replicas: 2");
         var (_, first) = await ApplyAsync($"{Deployments}/web", yaml, "operator");
-        var writes = _emulator.RequestCounts.Get("patch", "deployments", 200);
+        var writes = Emulator.RequestCounts.Get("patch", "deployments", 200);
 
         var (code, again) = await ApplyAsync($"{Deployments}/web", yaml, "operator");
 
         Assert.Equal(HttpStatusCode.OK, code);
         Assert.Equal(first["metadata"]!["resourceVersion"]!.GetValue<string>(), again["metadata"]!["resourceVersion"]!.GetValue<string>());
         Assert.Equal(first["metadata"]!["managedFields"]!.ToJsonString(), again["metadata"]!["managedFields"]!.ToJsonString());
-        Assert.Equal(writes + 1, _emulator.RequestCounts.Get("patch", "deployments", 200));
+        Assert.Equal(writes + 1, Emulator.RequestCounts.Get("patch", "deployments", 200));
     }
 
     [Fact]

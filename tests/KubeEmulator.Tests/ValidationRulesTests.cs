@@ -11,25 +11,11 @@ namespace KubeEmulator.Tests;
 /// "Validation rules" of CustomResourceDefinitions (x-kubernetes-validations, CEL): rule, message, messageExpression,
 /// fieldPath, reason, transition rules with oldSelf, ratcheting, and the operator's own CRD rules enforced.
 /// </summary>
-public sealed class ValidationRulesTests : IAsyncLifetime
+public sealed class ValidationRulesTests() : EmulatorTest()
 {
     private const string Digest = "ghcr.io/example/shop@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
     private const string Rules = "/apis/test.example.com/v1/namespaces/default/rules";
     private const string Shops = "/apis/shop.example.com/v1alpha1/namespaces/default/shopinstances";
-    private EmulatorHost _emulator = null!;
-    private HttpClient _http = null!;
-
-    public async Task InitializeAsync()
-    {
-        _emulator = await EmulatorHost.StartAsync(new EmulatorOptions(), CancellationToken.None);
-        _http = new HttpClient { BaseAddress = _emulator.BaseUri };
-    }
-
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _emulator.DisposeAsync();
-    }
 
     private async Task<(HttpStatusCode Code, JsonObject Body)> SendAsync(HttpMethod method, string path, JsonNode body)
     {
@@ -37,7 +23,7 @@ public sealed class ValidationRulesTests : IAsyncLifetime
         {
             Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"),
         };
-        using var response = await _http.SendAsync(request);
+        using var response = await Http.SendAsync(request);
         return (response.StatusCode, JsonNode.Parse(await response.Content.ReadAsStringAsync()) as JsonObject ?? []);
     }
 
@@ -174,7 +160,7 @@ public sealed class ValidationRulesTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Created, created);
 
         // The rule tightens; an update that leaves spec.memory alone still passes ("CRD validation ratcheting").
-        var crd = JsonNode.Parse(await _http.GetStringAsync(new Uri("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/rules.test.example.com", UriKind.Relative)))!;
+        var crd = JsonNode.Parse(await Http.GetStringAsync(new Uri("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/rules.test.example.com", UriKind.Relative)))!;
         crd["spec"]!["versions"]![0]!["schema"]!["openAPIV3Schema"]!["properties"]!["spec"]!["properties"]!["memory"]!["x-kubernetes-validations"]![0]!["rule"] =
             "quantity(self).isLessThan(quantity('256Mi'))";
         var (updated, crdBody) = await SendAsync(HttpMethod.Put, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/rules.test.example.com", crd);

@@ -7,30 +7,13 @@ using Xunit;
 
 namespace KubeEmulator.Tests;
 
-public sealed class WatchAndPatchTests : IAsyncLifetime
+public sealed class WatchAndPatchTests() : EmulatorTest()
 {
-    private EmulatorHost _emulator = null!;
-    private Kubernetes _client = null!;
-    private HttpClient _http = null!;
-
-    public async Task InitializeAsync()
-    {
-        _emulator = await EmulatorHost.StartAsync(new EmulatorOptions(), CancellationToken.None);
-        _client = new Kubernetes(_emulator.ClientConfiguration);
-        _http = new HttpClient { BaseAddress = _emulator.BaseUri };
-    }
-
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        _client.Dispose();
-        await _emulator.DisposeAsync();
-    }
 
     private async Task<List<JsonNode>> WatchLinesAsync(string query, int count)
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        using var response = await _http.GetAsync("/api/v1/namespaces/default/configmaps?watch=1&" + query, HttpCompletionOption.ResponseHeadersRead, cts.Token);
+        using var response = await Http.GetAsync("/api/v1/namespaces/default/configmaps?watch=1&" + query, HttpCompletionOption.ResponseHeadersRead, cts.Token);
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cts.Token));
         var lines = new List<JsonNode>();
         while (lines.Count < count && await reader.ReadLineAsync(cts.Token) is { } line)
@@ -44,7 +27,7 @@ public sealed class WatchAndPatchTests : IAsyncLifetime
     [Fact]
     public async Task ApiConcepts_Watch_without_resourceVersion_starts_with_current_state_as_ADDED()
     {
-        await _client.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "a" } }, "default");
+        await Client.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "a" } }, "default");
         var lines = await WatchLinesAsync("timeoutSeconds=2", 1);
         Assert.Equal("ADDED", lines[0]["type"]!.GetValue<string>());
         Assert.Equal("a", lines[0]["object"]!["metadata"]!["name"]!.GetValue<string>());
@@ -53,10 +36,10 @@ public sealed class WatchAndPatchTests : IAsyncLifetime
     [Fact]
     public async Task ApiConcepts_Watch_from_N_streams_changes_after_N_in_order()
     {
-        var a = await _client.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "a" } }, "default");
+        var a = await Client.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "a" } }, "default");
         a.Data = new Dictionary<string, string> { ["k"] = "v" };
-        await _client.ReplaceNamespacedConfigMapAsync(a, "a", "default");
-        await _client.DeleteNamespacedConfigMapAsync("a", "default");
+        await Client.ReplaceNamespacedConfigMapAsync(a, "a", "default");
+        await Client.DeleteNamespacedConfigMapAsync("a", "default");
         var lines = await WatchLinesAsync($"resourceVersion={a.Metadata.ResourceVersion}", 2);
         Assert.Equal(["MODIFIED", "DELETED"], lines.Select(l => l["type"]!.GetValue<string>()));
     }
@@ -73,19 +56,19 @@ public sealed class WatchAndPatchTests : IAsyncLifetime
     public async Task ApiConcepts_Watch_timeoutSeconds_ends_the_stream_and_CloseAllWatches_ends_it_early()
     {
         var started = DateTime.UtcNow;
-        using var response = await _http.GetAsync("/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=1&timeoutSeconds=1", HttpCompletionOption.ResponseHeadersRead);
+        using var response = await Http.GetAsync("/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=1&timeoutSeconds=1", HttpCompletionOption.ResponseHeadersRead);
         await response.Content.ReadAsStringAsync();
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(5));
 
-        var watch = _http.GetAsync("/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=1", HttpCompletionOption.ResponseContentRead);
+        var watch = Http.GetAsync("/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=1", HttpCompletionOption.ResponseContentRead);
         var deadline = DateTime.UtcNow.AddSeconds(5);
-        while (_emulator.RequestCounts.Get("watch", "configmaps") < 2 && DateTime.UtcNow < deadline)
+        while (Emulator.RequestCounts.Get("watch", "configmaps") < 2 && DateTime.UtcNow < deadline)
         {
             await Task.Delay(20);
         }
 
         await Task.Delay(100);
-        _emulator.Faults.CloseAllWatches();
+        Emulator.Faults.CloseAllWatches();
         var done = await Task.WhenAny(watch, Task.Delay(TimeSpan.FromSeconds(5)));
         Assert.Same(watch, done);
         (await watch).Dispose();
@@ -107,23 +90,23 @@ public sealed class WatchAndPatchTests : IAsyncLifetime
                 },
             },
         };
-        await _client.CreateNamespacedDeploymentAsync(deployment, "default");
+        await Client.CreateNamespacedDeploymentAsync(deployment, "default");
 
         // Strategic merge: containers merge by name, so b survives.
-        var smp = await _client.PatchNamespacedDeploymentAsync(new V1Patch("{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"a:2\"}]}}}}", V1Patch.PatchType.StrategicMergePatch), "p", "default");
+        var smp = await Client.PatchNamespacedDeploymentAsync(new V1Patch("{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"a:2\"}]}}}}", V1Patch.PatchType.StrategicMergePatch), "p", "default");
         Assert.Equal(["a:2", "b:1"], smp.Spec.Template.Spec.Containers.Select(c => c.Image));
 
         // Merge patch (RFC 7386): lists are replaced.
-        var merge = await _client.PatchNamespacedDeploymentAsync(new V1Patch("{\"spec\":{\"replicas\":4}}", V1Patch.PatchType.MergePatch), "p", "default");
+        var merge = await Client.PatchNamespacedDeploymentAsync(new V1Patch("{\"spec\":{\"replicas\":4}}", V1Patch.PatchType.MergePatch), "p", "default");
         Assert.Equal(4, merge.Spec.Replicas);
 
-        var json = await _client.PatchNamespacedDeploymentAsync(new V1Patch("[{\"op\":\"replace\",\"path\":\"/spec/replicas\",\"value\":1}]", V1Patch.PatchType.JsonPatch), "p", "default");
+        var json = await Client.PatchNamespacedDeploymentAsync(new V1Patch("[{\"op\":\"replace\",\"path\":\"/spec/replicas\",\"value\":1}]", V1Patch.PatchType.JsonPatch), "p", "default");
         Assert.Equal(1, json.Spec.Replicas);
         Assert.Equal(4, json.Metadata.Generation); // three spec changes after create
 
         using var request = new HttpRequestMessage(HttpMethod.Patch, "/apis/apps/v1/namespaces/default/deployments/p") { Content = new StringContent("{}", Encoding.UTF8) };
         request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/apply-patch+yaml");
-        using var response = await _http.SendAsync(request);
+        using var response = await Http.SendAsync(request);
         Assert.Equal((HttpStatusCode)422, response.StatusCode); // an apply patch without fieldManager (ValidatePatchOptions)
     }
 }

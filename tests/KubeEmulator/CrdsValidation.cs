@@ -29,6 +29,43 @@ internal static partial class CrdsValidation
             names["singular"] ??= kind.ToLowerInvariant();
             names["listKind"] ??= kind + "List";
         }
+
+        foreach (var version in (crd["spec"]?["versions"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            DropNullDefaults(version["schema"]?["openAPIV3Schema"]);
+        }
+    }
+
+    /// <summary>
+    /// <c>default: null</c> is no default: JSONSchemaProps.Default is a *JSON, and a JSON null decodes to a nil pointer,
+    /// so the stored CRD has none (the value's own nulls are another matter, see <see cref="NullsIn"/>).
+    /// </summary>
+    private static void DropNullDefaults(JsonNode? schema)
+    {
+        if (schema is not JsonObject node)
+        {
+            return;
+        }
+
+        if (node.ContainsKey("default") && node["default"] is null)
+        {
+            node.Remove("default");
+        }
+
+        foreach (var (key, child) in node.ToList())
+        {
+            if (key is "properties" && child is JsonObject properties)
+            {
+                foreach (var (_, property) in properties)
+                {
+                    DropNullDefaults(property);
+                }
+            }
+            else if (key is "items" or "additionalProperties")
+            {
+                DropNullDefaults(child);
+            }
+        }
     }
 
     public static List<(string, string)> Validate(JsonObject crd, JsonObject? old)
@@ -526,7 +563,13 @@ internal static partial class CrdsValidation
 
     private static void Default(JsonObject schema, string path, string name, List<(string, string)> errors)
     {
-        if (schema.ContainsKey("default"))
+        var nulls = schema["default"] is { } given ? NullsIn(given, schema, "").ToList() : [];
+        foreach (var (at, type) in nulls)
+        {
+            errors.Add(($"{path}.default{(at.StartsWith('[') ? "" : ".")}{at}", $"Invalid value: \"null\": {at} in body must be of type {type}: \"null\""));
+        }
+
+        if (schema["default"] is not null && nulls.Count == 0)
         {
             var value = schema["default"]?.DeepClone();
             var wrapper = new JsonObject { ["type"] = "object", ["properties"] = new JsonObject { [name] = schema.DeepClone() } };
@@ -542,6 +585,39 @@ internal static partial class CrdsValidation
         }
 
         Defaults(schema, path, errors);
+    }
+
+    /// <summary>
+    /// The nulls of a default where its schema allows none (not nullable, with a type). ValidateDefaults validates a
+    /// default as written: a custom resource's non-nullable nulls are pruned before defaulting, a default's are not.
+    /// </summary>
+    private static IEnumerable<(string Path, string Type)> NullsIn(JsonNode value, JsonObject schema, string path)
+    {
+        IEnumerable<(string, JsonNode?, JsonObject?)> children = value switch
+        {
+            JsonObject o => o.Select(p => (path.Length == 0 ? p.Key : $"{path}.{p.Key}", p.Value, schema["properties"]?[p.Key] as JsonObject ?? schema["additionalProperties"] as JsonObject)),
+            JsonArray a => a.Select((item, i) => ($"{path}[{i}]", item, schema["items"] as JsonObject)),
+            _ => [],
+        };
+        foreach (var (childPath, child, childSchema) in children)
+        {
+            if (childSchema is null)
+            {
+                continue;
+            }
+
+            if (child is not null)
+            {
+                foreach (var found in NullsIn(child, childSchema, childPath))
+                {
+                    yield return found;
+                }
+            }
+            else if (childSchema["nullable"]?.GetValue<bool>() != true && childSchema["type"] is not null)
+            {
+                yield return (childPath, Text(childSchema["type"]));
+            }
+        }
     }
 
     /// <summary>Whether pruning took a field out of <paramref name="original"/> (defaulting only adds fields).</summary>

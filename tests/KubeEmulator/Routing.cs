@@ -100,13 +100,17 @@ internal sealed partial class ApiStore
         var contentType = context.Request.ContentType ?? "";
         if (method is "POST" or "PUT" && contentType.StartsWith(Protobuf.MediaType, StringComparison.Ordinal))
         {
-            // kubectl create sends protobuf: decoded to JSON for the kinds it creates, 415 for the others.
+            // kubectl create sends protobuf: decoded to JSON for the kinds of ProtobufSchema, 415 for the others.
             using var buffer = new MemoryStream();
             await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
             if (Protobuf.TryDecode(buffer.ToArray(), out var protobufError) is not { } decoded)
             {
-                Counts.Add(verb, route.Resource, 415);
-                await Answer(context, 415, Status(415, "UnsupportedMediaType", protobufError));
+                Counts.Add(verb, route.Resource, protobufError!.Code);
+                // The message is upstream's; why the emulator cannot read the body is the cause.
+                var details = protobufError.Detail is { } detail
+                    ? new JsonObject { ["causes"] = new JsonArray(new JsonObject { ["reason"] = "UnsupportedMediaType", ["message"] = detail }) }
+                    : null;
+                await Answer(context, protobufError.Code, Status(protobufError.Code, protobufError.Code == 415 ? "UnsupportedMediaType" : "BadRequest", protobufError.Message, details));
                 return;
             }
 
@@ -163,7 +167,7 @@ internal sealed partial class ApiStore
             context.Response.Headers.Append("Warning", $"299 - \"{warning.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)}\"");
         }
 
-        await Answer(context, result.Code, result.Body);
+        await Answer(context, result.Code, result.Body, accept);
     }
 
     private (int Code, JsonObject Body) Dispatch(string verb, Route route, JsonNode? body, IQueryCollection query, string method, string contentType, Writer writer, UserInfo user)
@@ -188,11 +192,64 @@ internal sealed partial class ApiStore
         }
     }
 
-    private static async Task Answer(HttpContext context, int code, JsonObject body)
+    private static async Task Answer(HttpContext context, int code, JsonObject body, string accept = "")
     {
+        if (Negotiate(accept, body) is not { } format)
+        {
+            // negotiation.errNotAcceptable: only protobuf was asked for, and this object has no protobuf encoding here.
+            code = 406;
+            body = Status(406, "NotAcceptable", "only the following media types are accepted: application/json");
+            format = ("application/json", null);
+        }
+
         context.Response.StatusCode = code;
-        context.Response.ContentType = "application/json";
+        context.Response.ContentType = format.MediaType;
+        if (format.Protobuf is { } bytes)
+        {
+            await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
+            return;
+        }
+
         await context.Response.WriteAsync(body.ToJsonString(), context.RequestAborted);
+    }
+
+    /// <summary>
+    /// The answer's media type ("API Concepts", Protobuf encoding): the first range of <paramref name="accept"/>, by
+    /// q then order, the emulator can serve: protobuf when <paramref name="body"/> has an encoding here, JSON for
+    /// <c>application/json</c>, <c>application/*</c> and <c>*/*</c>. Ranges with <c>as=</c> (Table) are chosen before.
+    /// Null when protobuf was asked for, could not be served, and no JSON range followed; JSON when nothing matched.
+    /// </summary>
+    private static (string MediaType, byte[]? Protobuf)? Negotiate(string accept, JsonObject body)
+    {
+        var ranges = accept.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select((range, index) =>
+            {
+                var parts = range.Split(';', StringSplitOptions.TrimEntries);
+                var q = parts.Skip(1).Select(p => p.Split('=', 2)).Where(p => p.Length == 2 && p[0] == "q")
+                    .Select(p => double.TryParse(p[1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : 1.0)
+                    .DefaultIfEmpty(1.0).First();
+                return (Type: parts[0].ToLowerInvariant(), Table: parts.Skip(1).Any(p => p.StartsWith("as=", StringComparison.Ordinal)), Q: q, Index: index);
+            })
+            .Where(r => r.Q > 0 && !r.Table)
+            .OrderByDescending(r => r.Q).ThenBy(r => r.Index);
+        var askedProtobuf = false;
+        foreach (var range in ranges)
+        {
+            if (range.Type == Protobuf.MediaType)
+            {
+                askedProtobuf = true;
+                if (Protobuf.TryEncode(body) is { } bytes)
+                {
+                    return (Protobuf.MediaType, bytes);
+                }
+            }
+            else if (range.Type is "application/json" or "application/*" or "*/*")
+            {
+                return ("application/json", null);
+            }
+        }
+
+        return askedProtobuf ? null : ("application/json", null);
     }
 
     internal static JsonObject Status(int code, string reason, string message, JsonObject? details = null) => new()

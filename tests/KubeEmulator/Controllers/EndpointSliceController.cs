@@ -57,7 +57,8 @@ internal sealed partial class ApiStore
         var (currentKey, current) = existing[0];
         var next = (JsonObject)current.DeepClone();
         next["metadata"]!["labels"] = desired["metadata"]!["labels"]!.DeepClone();
-        SetEndpoints(next, desired["endpoints"] as JsonArray, desired["ports"] as JsonArray);
+        // Copies: the lists still belong to the desired slice, and a node has one parent.
+        SetEndpoints(next, desired["endpoints"]?.DeepClone() as JsonArray, desired["ports"]?.DeepClone() as JsonArray);
         if (!JsonNode.DeepEquals(next, current))
         {
             Store(sliceType, currentKey, next, "MODIFIED");

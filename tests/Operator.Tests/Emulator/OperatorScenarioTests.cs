@@ -129,9 +129,8 @@ public sealed class OperatorScenarioTests(EmulatorFixture fixture, ITestOutputHe
         {
             // A field inside our port (list-map key port+protocol): a force apply takes it back. (Changing the port
             // itself would make a new list item the editor owns, which server-side apply rightly leaves alone.)
-            // (A named port: the emulator answers 400 "node already has a parent" when a named targetPort becomes a
-            // number in an update — an emulator bug to fix, recorded in the closing note.)
-            s["spec"]!["ports"]![0]!["targetPort"] = "other";
+            // A number where we write a name: the apply turns it back into the name.
+            s["spec"]!["ports"]![0]!["targetPort"] = 9999;
             s["metadata"]!["annotations"] ??= new JsonObject();
             s["metadata"]!["annotations"]!["other-tool.example.com/note"] = "keep me";
         });
