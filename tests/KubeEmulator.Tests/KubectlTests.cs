@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Xunit;
 
@@ -9,16 +7,6 @@ namespace KubeEmulator.Tests;
 /// <summary>The standalone emulator driven by the real kubectl: create (protobuf bodies), apply CRD and CR, server-side apply, printer columns, wait, explain, a CEL rejection, delete.</summary>
 public sealed class KubectlTests
 {
-    private static string? FindKubectl() =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, "kubectl")).FirstOrDefault(File.Exists);
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     private static async Task<(int Code, string Output)> RunAsync(string file, string[] args, Dictionary<string, string> env, CancellationToken ct)
     {
         var info = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -56,7 +44,7 @@ public sealed class KubectlTests
 
         public static async Task<Standalone> StartAsync(string kubectl, CancellationToken ct)
         {
-            var port = FreePort();
+            var port = Ports.FreeTcpPort();
             var dir = Directory.CreateTempSubdirectory("kubeemu-");
             var kubeconfig = Path.Combine(dir.FullName, "kubeconfig");
             await File.WriteAllTextAsync(kubeconfig, $"apiVersion: v1\nkind: Config\nclusters:\n- name: e\n  cluster: {{server: \"http://127.0.0.1:{port}\"}}\nusers:\n- name: e\n  user: {{token: x}}\ncontexts:\n- name: e\n  context: {{cluster: e, user: e, namespace: default}}\ncurrent-context: e\n", ct);
@@ -99,7 +87,7 @@ public sealed class KubectlTests
     [SkippableFact]
     public async Task Kubectl_apply_get_wait_patch_delete_against_the_standalone_emulator()
     {
-        var kubectl = FindKubectl();
+        var kubectl = Processes.Find("kubectl");
         Skip.If(kubectl is null, "kubectl is not on PATH");
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await using var emulator = await Standalone.StartAsync(kubectl!, cts.Token);
@@ -199,7 +187,7 @@ public sealed class KubectlTests
     [SkippableFact]
     public async Task Kubectl_create_deployment_service_and_roles_EndpointSlices_and_a_Deployment_waiting_on_a_missing_Secret()
     {
-        var kubectl = FindKubectl();
+        var kubectl = Processes.Find("kubectl");
         Skip.If(kubectl is null, "kubectl is not on PATH");
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         var ct = cts.Token;

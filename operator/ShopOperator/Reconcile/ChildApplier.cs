@@ -53,6 +53,12 @@ public sealed class ChildApplier
         _memo = memo;
     }
 
+    /// <summary>
+    /// The hash of what the operator last applied to a child, written with it: a restarted (or newly elected) operator
+    /// compares its wish with it and sends nothing when they agree, so a restart makes no writes.
+    /// </summary>
+    public const string AppliedHashAnnotation = "shop.example.com/applied-hash";
+
     public async Task<ApplyResult> ApplyAsync(ResourceKind kind, JsonObject desired, string ownerUid, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(kind);
@@ -69,10 +75,20 @@ public sealed class ChildApplier
                 live = await TryGetAsync(kind, ns, name, ct);
                 if (live is null)
                 {
-                    var created = kind == ResourceKind.Secret
-                        ? await _api.CreateAsync(kind, ns, desired, ct, FieldManager)
-                        : await _api.ApplyAsync(kind, ns, name, desired, FieldManager, ct);
-                    _memo.Record(kind, ns, name, "", kind == ResourceKind.Secret ? SecretMetadataOnly(desired) : desired, created);
+                    var first = Stamped(kind == ResourceKind.Secret ? SecretMetadataOnly(desired) : desired.DeepClone().AsObject());
+                    JsonObject created;
+                    if (kind == ResourceKind.Secret)
+                    {
+                        var secret = desired.DeepClone().AsObject();
+                        Annotations(secret)[AppliedHashAnnotation] = Annotations(first)[AppliedHashAnnotation]!.DeepClone();
+                        created = await _api.CreateAsync(kind, ns, secret, ct, FieldManager);
+                    }
+                    else
+                    {
+                        created = await _api.ApplyAsync(kind, ns, name, first, FieldManager, ct);
+                    }
+
+                    _memo.Record(kind, ns, name, "", first, created);
                     return new ApplyResult(kind, name, ApplyOutcome.Created);
                 }
             }
@@ -82,8 +98,11 @@ public sealed class ChildApplier
                 return new ApplyResult(kind, name, ApplyOutcome.Foreign, $"{kind.Kind} {name} already exists and is not owned by this ShopInstance; delete or rename it (it is never adopted)");
             }
 
-            var wanted = kind == ResourceKind.Secret ? SecretMetadataOnly(desired) : desired;
-            if (_memo.SameWish(kind, ns, name, "", wanted)
+            var wanted = Stamped(kind == ResourceKind.Secret ? SecretMetadataOnly(desired) : desired.DeepClone().AsObject());
+            // What we applied last is on the object itself (the hash annotation, a field we own), so this holds after
+            // a restart too: same wish, and our fields still as we left them (or the server's normal form of them,
+            // remembered since we last wrote) → nothing to send.
+            if ((string?)live["metadata"]?["annotations"]?[AppliedHashAnnotation] == (string?)wanted["metadata"]!["annotations"]![AppliedHashAnnotation]
                 && (JsonCompare.IsSubset(wanted, live) || _memo.AlreadyWritten(kind, ns, name, "", wanted, live)))
             {
                 return new ApplyResult(kind, name, ApplyOutcome.Unchanged);
@@ -140,6 +159,29 @@ public sealed class ChildApplier
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// <paramref name="wanted"/> with the hash of itself (without this annotation) in <see cref="AppliedHashAnnotation"/>.
+    /// </summary>
+    private static JsonObject Stamped(JsonObject wanted)
+    {
+        Annotations(wanted).Remove(AppliedHashAnnotation);
+        var hash = JsonCompare.Hash(wanted);
+        Annotations(wanted)[AppliedHashAnnotation] = hash;
+        return wanted;
+    }
+
+    private static JsonObject Annotations(JsonObject obj)
+    {
+        var metadata = obj["metadata"]!.AsObject();
+        if (metadata["annotations"] is not JsonObject annotations)
+        {
+            annotations = [];
+            metadata["annotations"] = annotations;
+        }
+
+        return annotations;
     }
 
     private static bool IsOwnedBy(JsonObject live, string ownerUid) =>

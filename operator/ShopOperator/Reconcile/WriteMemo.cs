@@ -6,19 +6,14 @@ namespace ShopOperator.Reconcile;
 
 /// <summary>
 /// Remembers, per object, what we last wrote (a hash of the object we applied) and the resourceVersion the server
-/// stored it as. For a child written with server-side apply this is "what WE applied": a field removed from our wish
-/// changes the hash, so the next pass applies and the server drops the field, while fields other managers added to
-/// the live object never make us write. When the server keeps a field different from what we sent (a default or
-/// normalisation the subset comparison does not know), "same wish, same stored version" stops a write per pass.
-/// Kept in memory: after a restart or a leader change each child is applied once (a no-op apply stores nothing).
+/// stored it as. What we applied to a child is also on the child itself (<see cref="ChildApplier.AppliedHashAnnotation"/>),
+/// which survives a restart; this memo adds one case: when the server keeps a field different from what we sent (a
+/// default or normalisation the subset comparison does not know), "same wish, same stored version" stops a write per
+/// pass. Kept in memory: after a restart such a child is applied once (a no-op apply stores nothing).
 /// </summary>
 public sealed class WriteMemo
 {
     private readonly ConcurrentDictionary<string, (string Wish, string? StoredVersion)> _written = new(StringComparer.Ordinal);
-
-    /// <summary>We last wrote exactly <paramref name="wish"/> to this object.</summary>
-    public bool SameWish(ResourceKind kind, string ns, string name, string subresource, JsonNode wish) =>
-        _written.TryGetValue(Key(kind, ns, name, subresource), out var last) && last.Wish == JsonCompare.Hash(wish);
 
     /// <summary>We last wrote exactly <paramref name="wish"/> and nobody wrote the object since.</summary>
     public bool AlreadyWritten(ResourceKind kind, string ns, string name, string subresource, JsonNode wish, JsonObject live) =>

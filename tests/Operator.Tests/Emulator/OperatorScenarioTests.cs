@@ -224,6 +224,28 @@ public sealed class OperatorScenarioTests(EmulatorFixture fixture, ITestOutputHe
     }
 
     [Fact]
+    public async Task A_restarted_operator_sends_no_write_for_a_converged_shop()
+    {
+        // Issue 14: "0 writes on restart". What the operator applied is on each child (the applied-hash
+        // annotation), so a new process, with nothing in memory, still recognises its own work.
+        var (kube, op, ns) = await StartAsync("restart");
+        await kube.CreateAsync(TestKube.Shop(ns, "demo"));
+        await kube.WaitForConditionAsync(ns, "demo", "Ready", "True");
+        await WaitQuietAsync(op);
+        await op.DisposeAsync();
+
+        var writesBefore = Cluster.WriteRequests;
+        await using var again = await OperatorInstance.StartAsync(Cluster.Config, OperatorInstance.TestOptions() with { WatchNamespaces = [ns] }, new XunitOutput(output));
+        await Poll.UntilAsync(() => ReconcileCount(again) >= 1, TimeSpan.FromSeconds(30), "the restarted operator's first pass");
+        await WaitQuietAsync(again);
+
+        var writes = Cluster.WriteRequests - writesBefore;
+        output.WriteLine($"restart: {writes} write requests");
+        Assert.Equal(0, writes);
+        Assert.Equal("True", TestKube.ConditionStatus(await kube.GetAsync(ResourceKind.ShopInstance, ns, "demo"), "Ready"));
+    }
+
+    [Fact]
     public async Task A_tag_instead_of_a_digest_is_rejected_by_the_CRD_schema_with_422()
     {
         var ns = $"tag-{Guid.NewGuid().ToString("N")[..6]}";
