@@ -85,6 +85,8 @@ writes_by() { # before after
     END { for (k in a) if (a[k] - b[k] > 0) printf "%d %s\n", a[k] - b[k], k }' <(echo "$1") <(echo "$2") |
     sort -rn | awk '{printf "%s%s %s %d", sep, $2, $3, $1; sep = ", "}'
 }
+# The emulator's one global resourceVersion (a list's): how many changes were stored, by anyone.
+stored_version() { curl -fsS --max-time 10 -H 'Authorization: Bearer emulator' "$EMULATOR/api/v1/namespaces?limit=1" | jq -r '.metadata.resourceVersion'; }
 rss_bytes() { awk '/^VmRSS:/ {print $2 * 1024}' "/proc/$1/status"; }
 hwm_bytes() { awk '/^VmHWM:/ {print $2 * 1024}' "/proc/$1/status"; }
 cpu_ticks() { awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$1/stat"; } # utime + stime (fields 14, 15)
@@ -174,7 +176,8 @@ measure() { # size run
   heap_converged=$(heap_bytes)
 
   # The restart: everything it sends until its first pass is over.
-  local before writes0 requests0
+  local before writes0 requests0 rv0
+  rv0=$(stored_version)
   before=$(emulator_metrics)
   writes0=$(emulator_writes "$before")
   requests0=$(emulator_requests "$before")
@@ -194,9 +197,10 @@ measure() { # size run
   heap_restart=$(heap_bytes)
   local restart_writes=$(($(emulator_writes "$after") - writes0))
   local restart_requests=$(($(emulator_requests "$after") - requests0))
-  local restart_writes_by
+  local restart_writes_by restart_stored
   restart_writes_by=$(writes_by "$before" "$after")
-  log "size $n run $run: restart synced after $restart_sync_s s, pass over after $restart_pass_s s, $restart_writes writes${restart_writes_by:+ ($restart_writes_by)}"
+  restart_stored=$(($(stored_version) - rv0))
+  log "size $n run $run: restart synced after $restart_sync_s s, pass over after $restart_pass_s s, $restart_writes writes${restart_writes_by:+ ($restart_writes_by)}, $restart_stored changes stored"
 
   # One resync period. First the next resync is found: the moment the queue gets all N keys at once (scrapes
   # 0.5 s apart). The one after it comes one period later. CPU is read at 0.5, 0.8 and 1.5 periods after that
@@ -215,8 +219,9 @@ measure() { # size run
   [[ -n "$resync_at" ]] || fail "no resync pass (all $n keys queued at once) within $((2 * RESYNC + 30)) s"
   sleep_until "$(awk -v s="$resync_at" -v p="$RESYNC" 'BEGIN {printf "%.3f", s + 0.5 * p}')"
   cpu_a=$(cpu_ticks "$operator_pid")
-  local m_a
+  local m_a rv_a
   m_a=$(emulator_metrics); req_a=$(emulator_requests "$m_a"); wr_a=$(emulator_writes "$m_a")
+  rv_a=$(stored_version)
   adds_a=$(metric_sum "$(operator_metrics)" workqueue_adds_total '.')
   sleep_until "$(awk -v s="$resync_at" -v p="$RESYNC" 'BEGIN {printf "%.3f", s + 0.8 * p}')"
   cpu_b=$(cpu_ticks "$operator_pid")
@@ -224,19 +229,23 @@ measure() { # size run
   sleep_until "$(awk -v s="$resync_at" -v p="$RESYNC" 'BEGIN {printf "%.3f", s + 1.5 * p}')"
   cpu_c=$(cpu_ticks "$operator_pid")
   m=$(emulator_metrics); req_c=$(emulator_requests "$m"); wr_c=$(emulator_writes "$m")
-  local resync_writes_by
+  local resync_writes_by resync_stored
   resync_writes_by=$(writes_by "$m_a" "$m")
+  resync_stored=$(($(stored_version) - rv_a))
   adds_c=$(metric_sum "$(operator_metrics)" workqueue_adds_total '.')
   ((adds_b == adds_a)) || note="${note:+$note, }the idle window saw $((adds_b - adds_a)) queue adds"
   ((adds_c - adds_b >= n)) || note="${note:+$note, }the resync window saw only $((adds_c - adds_b)) queue adds"
-  local idle_ms_per_s resync_cpu_per_1000 cpu_10min_per_1000
+  local idle_ms_per_s resync_cpu_per_1000 cpu_10min_per_1000 pass_cpu_per_1000
   idle_ms_per_s=$(awk -v a="$cpu_a" -v b="$cpu_b" -v t="$TICKS" -v p="$RESYNC" 'BEGIN {printf "%.3f", (b - a) / t * 1000 / (0.3 * p)}')
   resync_cpu_per_1000=$(awk -v a="$cpu_a" -v c="$cpu_c" -v t="$TICKS" -v n="$n" 'BEGIN {printf "%.4f", (c - a) / t / n * 1000}')
+  # The pass alone: this period's CPU minus its idle part.
+  pass_cpu_per_1000=$(awk -v a="$cpu_a" -v b="$cpu_b" -v c="$cpu_c" -v t="$TICKS" -v p="$RESYNC" -v n="$n" \
+    'BEGIN {idle = (b - a) / t / (0.3 * p); pass = (c - a) / t - idle * p; if (pass < 0) pass = 0; printf "%.4f", pass / n * 1000}')
   # A 10-minute period: this period's CPU minus its idle part, plus 600 s of idle.
   cpu_10min_per_1000=$(awk -v a="$cpu_a" -v b="$cpu_b" -v c="$cpu_c" -v t="$TICKS" -v p="$RESYNC" -v n="$n" \
     'BEGIN {idle = (b - a) / t / (0.3 * p); pass = (c - a) / t - idle * p; if (pass < 0) pass = 0; printf "%.4f", (pass + idle * 600) / n * 1000}')
   log "size $n run $run: queue adds at 0.5/0.8/1.5 periods: $adds_a/$adds_b/$adds_c"
-  log "size $n run $run: resync period: $((req_c - req_a)) requests ($((wr_c - wr_a)) writes), CPU $resync_cpu_per_1000 s per 1,000 shops; idle $idle_ms_per_s ms/s"
+  log "size $n run $run: resync period: $((req_c - req_a)) requests ($((wr_c - wr_a)) writes), $resync_stored changes stored, CPU $resync_cpu_per_1000 s per 1,000 shops (the pass alone $pass_cpu_per_1000 s); idle $idle_ms_per_s ms/s"
   local emulator_rss
   emulator_rss=$(rss_bytes "$emulator_pid")
   stop_all
@@ -250,6 +259,7 @@ measure() { # size run
     --argjson resync_cpu_per_1000 "$resync_cpu_per_1000" --argjson idle_cpu_ms_per_s "$idle_ms_per_s" \
     --argjson cpu_10min_per_1000 "$cpu_10min_per_1000" --argjson emulator_rss "$emulator_rss" --arg note "$note" \
     --arg restart_writes_by "$restart_writes_by" --arg resync_writes_by "$resync_writes_by" \
+    --argjson restart_stored "$restart_stored" --argjson resync_stored "$resync_stored" --argjson pass_cpu_per_1000 "$pass_cpu_per_1000" \
     '{size: $size, run: $run, ready_s: $ready_s, created_s: $created_s, ready: $ready, rss_empty: $rss_empty,
       rss_converged: $rss_converged, heap_converged: $heap_converged, rss_restart: $rss_restart, hwm_restart: $hwm_restart,
       heap_restart: $heap_restart, per_shop_converged: (($rss_converged - $rss_empty) / $size),
@@ -257,6 +267,7 @@ measure() { # size run
       restart_pass_s: $restart_pass_s, restart_writes: $restart_writes, restart_requests: $restart_requests,
       resync_requests: $resync_requests, resync_writes: $resync_writes, resync_cpu_per_1000: $resync_cpu_per_1000,
       idle_cpu_ms_per_s: $idle_cpu_ms_per_s, cpu_10min_per_1000: $cpu_10min_per_1000, emulator_rss: $emulator_rss,
+      restart_stored: $restart_stored, resync_stored: $resync_stored, pass_cpu_per_1000: $pass_cpu_per_1000,
       restart_writes_by: $restart_writes_by, resync_writes_by: $resync_writes_by, note: $note}' >>"$RESULTS"
   log "size $n run $run: done in $((SECONDS - t0)) s"
 }
@@ -291,30 +302,32 @@ duration=$((SECONDS - bench_t0))
 
 # The report.
 header=$(mktemp)
-gc_env=$(env | grep -E '^DOTNET_' | sort | paste -sd' ' || true)
+gc_env=$(env | grep -E '^DOTNET_(GC|gc|Tiered|TC_|ReadyToRun)' | sort | paste -sd' ' || true)
 {
   echo "<!-- operator-bench:start -->"
   echo "## Operator at scale"
   echo
   echo "Generated by \`bench/operator.sh\` (\`make bench-operator\`) on $started, commit"
-  echo "\`$(git -C "$ROOT" rev-parse --short HEAD)\`, in $((duration / 60)) min. Machine: $(nproc) cores,"
-  echo "$(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), load average $load_before before and $load_after after."
-  echo "Operator environment: runtimeconfig defaults${gc_env:+, plus $gc_env}."
+  echo "\`$(git -C "$ROOT" rev-parse --short HEAD)\`, in $((duration / 60)) min. Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo);"
+  echo "load average $load_before before, $load_after after. Operator runtime settings: the built"
+  echo "runtimeconfig.json${gc_env:+, plus $gc_env}."
   echo
   echo "Method: each run starts a fresh emulator (\`tests/KubeEmulator\`, Release, pods simulated) and"
   echo "\`shop-operator run\` (Release, 4 workers, no leader election, plain metrics, \`OPERATOR_RESYNC_PERIOD=${RESYNC}s\`),"
-  echo "both on 127.0.0.1. Then N minimal ShopInstances (image by digest, host, \`connectionSecretRef\`), each with its"
-  echo "connection Secret, spread over $NAMESPACES namespaces, are created $CONCURRENCY requests in flight; a watch counts"
-  echo "\`Ready=True\`. Time to all Ready runs from the first create. Memory: \`VmRSS\` of the operator's process"
-  echo "(/proc), managed heap = the operator's \`dotnet_total_memory_bytes\`, read once the queue is empty and no"
-  echo "worker busy for 1 s; the cost per shop is (RSS − RSS of the same process with no shop) / N. The restart is"
-  echo "SIGTERM and a new process; its writes and requests are the emulator's request counters (\`GET /metrics\`,"
-  echo "\`apiserver_request_total\`) from before the stop to the end of the new process's first pass (nothing else"
-  echo "talks to the emulator then). Resync: utime+stime of the process (/proc/PID/stat) over one whole resync period"
-  echo "(from 0.5 to 1.5 periods after a resync, seen as all N keys queued at once, so it holds exactly the next pass),"
-  echo "and the emulator's requests in it; the idle rate is read from 0.5 to 0.8 periods (no pass), and the 10-minute estimate is that period's"
-  echo "CPU minus its idle part plus 600 s of idle. Medians of the runs; \"each run\" is the run-to-run spread."
-  echo "Reference: Flux publishes 1,000 Kustomizations at 175 MiB of memory for kustomize-controller."
+  echo "both on 127.0.0.1. N minimal ShopInstances (image by digest, host, \`connectionSecretRef\`), each with its"
+  echo "connection Secret, spread over $NAMESPACES namespaces, are created $CONCURRENCY requests in flight; one watch counts"
+  echo "\`Ready=True\`. Time to all Ready runs from the first create."
+  echo "Memory: \`VmRSS\` of the operator's process (/proc), managed heap = its \`dotnet_total_memory_bytes\`, read"
+  echo "once the queue is empty and no worker busy for 1 s; cost per shop = (RSS − RSS of the same process before"
+  echo "any shop) / N. Restart: SIGTERM, then a new process; its requests and writes are the emulator's counters"
+  echo "(\`GET /metrics\`, \`apiserver_request_total\`) from before the stop to the end of the new process's first pass"
+  echo "(nothing else talks to the API then); \"changes stored\" is the emulator's resourceVersion delta (a no-op"
+  echo "apply is a write request that stores nothing)."
+  echo "Resync: utime+stime of the process (/proc/PID/stat) over one whole resync period, from 0.5 to 1.5 periods"
+  echo "after a resync (seen as all N keys queued at once), so it holds exactly the next pass, and the requests in it;"
+  echo "the idle rate is read from 0.5 to 0.8 periods (no pass); the pass alone = the period's CPU minus its idle"
+  echo "part; the 10-minute estimate = the pass alone + 600 s at the idle rate. Medians of the runs; \"each run\""
+  echo "is the run-to-run spread."
 } >"$header"
 # The section between the operator-bench markers of $OUT (appended when they are missing); the rest stays.
 python3 "$HELPER" report --results "$RESULTS" --header "$header" --out "$OUT"
