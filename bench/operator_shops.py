@@ -257,8 +257,12 @@ def report(args):
             median, each = figures(rs, key, scale, digits)
             out.append(f"| {label} | {median} | {each} | {target} |")
         notes = [f"run {i + 1}: {r['note']}" for i, r in enumerate(rs) if r.get("note")]
-        notes += [f"run {i + 1}: the restart wrote {r['restart_writes_by']}" for i, r in enumerate(rs) if r.get("restart_writes_by")]
-        notes += [f"run {i + 1}: the resync period wrote {r['resync_writes_by']}" for i, r in enumerate(rs) if r.get("resync_writes_by")]
+        for key, what in (("restart_writes_by", "the restart wrote"), ("resync_writes_by", "the resync period wrote")):
+            seen = [r.get(key) for r in rs]
+            if len(set(seen)) == 1 and seen[0]:
+                notes.append(f"{'every run' if len(rs) > 1 else 'the run'}: {what} {seen[0]}")
+            else:
+                notes += [f"run {i + 1}: {what} {v}" for i, v in enumerate(seen) if v]
         if notes:
             out += ["", "Notes: " + "; ".join(notes) + "."]
     out += ["", comparison(runs, sizes)]
