@@ -272,25 +272,37 @@ def report(args):
 
 
 def comparison(runs, sizes):
-    """The Flux comparison and the sizing rule, from the medians of the largest size (and of 1,000 when measured)."""
+    """The Flux comparison and the sizing rule: a line through the two largest sizes (memory = base + cost × shops)."""
     mib = 1024 * 1024
 
     def median(size, key):
         values = [r[key] for r in runs if r["size"] == size and r.get(key) is not None]
         return statistics.median(values) if values else None
 
-    largest = max(sizes)
-    base = median(largest, "rss_empty")
-    per_shop = max(v for v in (median(largest, "per_shop_converged"), median(largest, "per_shop_restart"), 0) if v is not None)
+    def peak(size):  # what a container limit must hold at this size
+        return max(v for v in (median(size, "rss_converged"), median(size, "rss_restart"), median(size, "hwm_restart"), 0) if v is not None)
+
+    ordered = sorted(sizes)
+    if not ordered:
+        return "No run finished."
+    if len(ordered) >= 2:
+        small, large = ordered[-2], ordered[-1]
+        cost = max(0.0, (peak(large) - peak(small)) / (large - small))
+        base = peak(large) - cost * large
+        how = f"a line through the {small:,}- and {large:,}-shop runs"
+    else:
+        large = ordered[-1]
+        base = median(large, "rss_empty") or 0
+        cost = (peak(large) - base) / large
+        how = f"RSS with no shop and the {large:,}-shop run"
     if 1000 in sizes:
         at_1000 = (f"1,000 ShopInstances take {fmt(median(1000, 'rss_converged') / mib)} MiB after convergence and "
                    f"{fmt(median(1000, 'rss_restart') / mib)} MiB after a restart (medians)")
     else:
-        at_1000 = (f"1,000 ShopInstances would take about {fmt((base + 1000 * per_shop) / mib)} MiB (RSS with no shop + "
-                   f"1,000 × the cost per shop measured at {largest:,}; 1,000 was not measured in this run)")
+        at_1000 = f"1,000 ShopInstances would take about {fmt((base + 1000 * cost) / mib)} MiB by the rule below (1,000 was not measured in this run)"
     return ("Against Flux, whose kustomize-controller is published at 175 MiB for 1,000 Kustomizations: " + at_1000 + ". "
-            f"Sizing rule from the {largest:,}-shop run: {fmt(base / mib)} MiB with no shop + {fmt(per_shop / 1024)} KiB per shop "
-            "(the larger of the costs after convergence and after a restart).")
+            f"Sizing rule ({how}, of the largest of RSS after convergence, after a restart and the restart's peak): "
+            f"{fmt(base / mib)} MiB + {fmt(cost / 1024)} KiB per shop.")
 
 
 def replace_section(path, section):
