@@ -203,22 +203,26 @@ measure() { # size run
   log "size $n run $run: restart synced after $restart_sync_s s, pass over after $restart_pass_s s, $restart_writes writes${restart_writes_by:+ ($restart_writes_by)}, $restart_stored changes stored"
 
   # One resync period. First the next resync is found: after the queue has been quiet for 2 s (events from the
-  # restart's writes can still trickle in), the first moment it gets all N keys at once (scrapes 0.5 s apart).
+  # restart's writes can still trickle in), the first moment it gets exactly N adds at once (scrapes 0.5 s apart;
+  # a burst of events is rarely exactly N, and one that coincides with a resync only makes us wait for the next).
   # The next resync comes one period later. CPU is read at 0.5, 0.8 and 1.5 periods after the one found:
   # 0.5–0.8 is idle, 0.5–1.5 is one whole period holding exactly one pass (a detection late by up to
   # 0.2 periods still keeps the next pass out of the idle part).
   local cpu_a cpu_b cpu_c adds_a adds_b adds_c m req_a req_c wr_a wr_c resync_at="" prev cur limit quiet=0
   log "size $n run $run: one resync period (${RESYNC} s)"
   prev=$(metric_sum "$(operator_metrics)" workqueue_adds_total '.')
-  limit=$((SECONDS + 3 * RESYNC + 30))
+  limit=$((SECONDS + 4 * RESYNC + 30))
   while ((SECONDS < limit)); do
     sleep 0.5
     cur=$(metric_sum "$(operator_metrics)" workqueue_adds_total '.')
-    if ((quiet >= 4 && cur - prev >= n)); then resync_at=$(now); break; fi
+    if ((quiet >= 4 && cur - prev == n)); then resync_at=$(now); break; fi
     if ((cur == prev)); then quiet=$((quiet + 1)); else quiet=0; fi
     prev=$cur
   done
-  [[ -n "$resync_at" ]] || fail "no resync pass (all $n keys queued at once after a quiet queue) within $((3 * RESYNC + 30)) s"
+  if [[ -z "$resync_at" ]]; then # measured from now; the checks below then tell whether it held a pass
+    note="${note:+$note, }no resync seen (exactly $n adds after a quiet queue) within $((4 * RESYNC + 30)) s"
+    resync_at=$(now)
+  fi
   sleep_until "$(awk -v s="$resync_at" -v p="$RESYNC" 'BEGIN {printf "%.3f", s + 0.5 * p}')"
   cpu_a=$(cpu_ticks "$operator_pid")
   local m_a rv_a
