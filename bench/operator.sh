@@ -75,10 +75,11 @@ emulator_metrics() { curl -fsS --max-time 10 "$EMULATOR/metrics"; }
 operator_metrics() { curl -fsS --max-time 10 "$OPERATOR/metrics"; }
 emulator_writes() { metric_sum "$1" apiserver_request_total 'verb="(create|update|patch|delete|deletecollection)"'; }
 emulator_requests() { metric_sum "$1" apiserver_request_total '.'; }
-# Writes between two snapshots by verb and resource ("patch secrets 20, update networkpolicies/status 3"), largest first.
-writes_by() { # before after
-  awk '
-    $1 ~ /^apiserver_request_total\{/ && $1 ~ /verb="(create|update|patch|delete|deletecollection)"/ {
+# Requests between two snapshots by verb and resource ("patch secrets 20, update networkpolicies/status 3"), largest
+# first; writes only unless a verb regex is given.
+writes_by() { # before after [verb_regex]
+  awk -v verbs="verb=\"(${3:-create|update|patch|delete|deletecollection})\"" '
+    $1 ~ /^apiserver_request_total\{/ && $1 ~ verbs {
       match($1, /verb="[a-z]+"/); v = substr($1, RSTART + 6, RLENGTH - 7)
       match($1, /resource="[^"]+"/); r = substr($1, RSTART + 10, RLENGTH - 11)
       k = v " " r; if (FILENAME == ARGV[1]) b[k] += $NF; else a[k] += $NF }
@@ -161,7 +162,7 @@ measure() { # size run
   log "size $n run $run: creating $n ShopInstances (emulator $EMULATOR, operator $OPERATOR)"
   local load ready_s created_s ready_count errors
   load=$(python3 "$HELPER" create --server "$EMULATOR" --count "$n" --namespaces "$NAMESPACES" \
-    --concurrency "$CONCURRENCY" --deadline $((120 + n / 10)))
+    --concurrency "$CONCURRENCY" --deadline $((120 + n / 2)))
   ready_s=$(jq -r '.ready_s // "null"' <<<"$load")
   created_s=$(jq -r '.created_s' <<<"$load")
   ready_count=$(jq -r '.ready' <<<"$load")
@@ -170,7 +171,7 @@ measure() { # size run
   [[ "$ready_s" != null ]] || note="only $ready_count of $n Ready at the deadline"
   ((errors == 0)) || note="${note:+$note, }$errors create requests failed"
 
-  until_true 300 "quiet operator after convergence" pass_done "$n"
+  until_true $((300 + n / 10)) "quiet operator after convergence" pass_done "$n"
   local rss_converged heap_converged
   rss_converged=$(rss_bytes "$operator_pid")
   heap_converged=$(heap_bytes)
@@ -188,7 +189,7 @@ measure() { # size run
   local synced_at restart_sync_s restart_pass_s
   synced_at=$(now)
   restart_sync_s=$(elapsed "$operator_started" "$synced_at")
-  until_true 600 "end of the restart's pass" pass_done "$n"
+  until_true $((300 + n / 3)) "end of the restart's pass" pass_done "$n"
   restart_pass_s=$(elapsed "$operator_started" "$(now)")
   local after rss_restart hwm_restart heap_restart
   after=$(emulator_metrics)
@@ -226,8 +227,8 @@ measure() { # size run
   sleep_until "$(awk -v s="$resync_at" -v p="$RESYNC" 'BEGIN {printf "%.3f", s + 0.5 * p}')"
   cpu_a=$(cpu_ticks "$operator_pid")
   local m_a rv_a
+  rv_a=$(stored_version) # a list: read before the counters, so the window does not count it
   m_a=$(emulator_metrics); req_a=$(emulator_requests "$m_a"); wr_a=$(emulator_writes "$m_a")
-  rv_a=$(stored_version)
   adds_a=$(metric_sum "$(operator_metrics)" workqueue_adds_total '.')
   sleep_until "$(awk -v s="$resync_at" -v p="$RESYNC" 'BEGIN {printf "%.3f", s + 0.8 * p}')"
   cpu_b=$(cpu_ticks "$operator_pid")
@@ -235,13 +236,14 @@ measure() { # size run
   sleep_until "$(awk -v s="$resync_at" -v p="$RESYNC" 'BEGIN {printf "%.3f", s + 1.5 * p}')"
   cpu_c=$(cpu_ticks "$operator_pid")
   m=$(emulator_metrics); req_c=$(emulator_requests "$m"); wr_c=$(emulator_writes "$m")
-  local resync_writes_by resync_stored
+  local resync_writes_by resync_stored resync_requests_by
   resync_writes_by=$(writes_by "$m_a" "$m")
+  resync_requests_by=$(writes_by "$m_a" "$m" '[a-z]+')
   resync_stored=$(($(stored_version) - rv_a))
   adds_c=$(metric_sum "$(operator_metrics)" workqueue_adds_total '.')
   local window_ok=1
   ((adds_b == adds_a)) || { window_ok=0; note="${note:+$note, }the idle part of the resync window saw $((adds_b - adds_a)) queue adds"; }
-  ((adds_c - adds_b >= n)) || { window_ok=0; note="${note:+$note, }the resync window saw only $((adds_c - adds_b)) queue adds"; }
+  ((adds_c - adds_b == n)) || { window_ok=0; note="${note:+$note, }the resync window saw $((adds_c - adds_b)) queue adds, not $n (one pass)"; }
   local idle_ms_per_s resync_cpu_per_1000 cpu_10min_per_1000 pass_cpu_per_1000
   idle_ms_per_s=$(awk -v a="$cpu_a" -v b="$cpu_b" -v t="$TICKS" -v p="$RESYNC" 'BEGIN {printf "%.3f", (b - a) / t * 1000 / (0.3 * p)}')
   resync_cpu_per_1000=$(awk -v a="$cpu_a" -v c="$cpu_c" -v t="$TICKS" -v n="$n" 'BEGIN {printf "%.4f", (c - a) / t / n * 1000}')
@@ -256,7 +258,7 @@ measure() { # size run
     note="$note, so its CPU figures are left out"
     idle_ms_per_s=null resync_cpu_per_1000=null pass_cpu_per_1000=null cpu_10min_per_1000=null
   fi
-  log "size $n run $run: resync period: $((req_c - req_a)) requests ($((wr_c - wr_a)) writes), $resync_stored changes stored, CPU $resync_cpu_per_1000 s per 1,000 shops (the pass alone $pass_cpu_per_1000 s); idle $idle_ms_per_s ms/s"
+  log "size $n run $run: resync period: $((req_c - req_a)) requests${resync_requests_by:+ ($resync_requests_by)}, $((wr_c - wr_a)) writes, $resync_stored changes stored, CPU $resync_cpu_per_1000 s per 1,000 shops (the pass alone $pass_cpu_per_1000 s); idle $idle_ms_per_s ms/s"
   local emulator_rss
   emulator_rss=$(rss_bytes "$emulator_pid")
   stop_all
@@ -269,7 +271,7 @@ measure() { # size run
     --argjson resync_requests "$((req_c - req_a))" --argjson resync_writes "$((wr_c - wr_a))" \
     --argjson resync_cpu_per_1000 "$resync_cpu_per_1000" --argjson idle_cpu_ms_per_s "$idle_ms_per_s" \
     --argjson cpu_10min_per_1000 "$cpu_10min_per_1000" --argjson emulator_rss "$emulator_rss" --arg note "$note" \
-    --arg restart_writes_by "$restart_writes_by" --arg resync_writes_by "$resync_writes_by" \
+    --arg restart_writes_by "$restart_writes_by" --arg resync_writes_by "$resync_writes_by" --arg resync_requests_by "$resync_requests_by" \
     --argjson restart_stored "$restart_stored" --argjson resync_stored "$resync_stored" --argjson pass_cpu_per_1000 "$pass_cpu_per_1000" \
     '{size: $size, run: $run, ready_s: $ready_s, created_s: $created_s, ready: $ready, rss_empty: $rss_empty,
       rss_converged: $rss_converged, heap_converged: $heap_converged, rss_restart: $rss_restart, hwm_restart: $hwm_restart,
@@ -279,7 +281,7 @@ measure() { # size run
       resync_requests: $resync_requests, resync_writes: $resync_writes, resync_cpu_per_1000: $resync_cpu_per_1000,
       idle_cpu_ms_per_s: $idle_cpu_ms_per_s, cpu_10min_per_1000: $cpu_10min_per_1000, emulator_rss: $emulator_rss,
       restart_stored: $restart_stored, resync_stored: $resync_stored, pass_cpu_per_1000: $pass_cpu_per_1000,
-      restart_writes_by: $restart_writes_by, resync_writes_by: $resync_writes_by, note: $note}' >>"$RESULTS"
+      restart_writes_by: $restart_writes_by, resync_writes_by: $resync_writes_by, resync_requests_by: $resync_requests_by, note: $note}' >>"$RESULTS"
   log "size $n run $run: done in $((SECONDS - t0)) s"
 }
 

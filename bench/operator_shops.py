@@ -257,7 +257,7 @@ def report(args):
             median, each = figures(rs, key, scale, digits)
             out.append(f"| {label} | {median} | {each} | {target} |")
         notes = [f"run {i + 1}: {r['note']}" for i, r in enumerate(rs) if r.get("note")]
-        for key, what in (("restart_writes_by", "the restart wrote"), ("resync_writes_by", "the resync period wrote")):
+        for key, what in (("restart_writes_by", "the restart wrote"), ("resync_requests_by", "the resync period's requests were")):
             seen = [r.get(key) for r in rs]
             if len(set(seen)) == 1 and seen[0]:
                 notes.append(f"{'every run' if len(rs) > 1 else 'the run'}: {what} {seen[0]}")
