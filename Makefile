@@ -9,7 +9,7 @@ PORT          ?= 8080
 TEST_PROJECTS := $(sort $(wildcard tests/*.Tests/*.Tests.csproj))
 RESULTS       := TestResults
 
-.PHONY: help run test build lint format crds images image-list deploy promote dev-cluster run-operator bench clean install-plugin plugin-archive seed-catalog bench-catalog test-setup
+.PHONY: help run test build lint format crds images image-list deploy promote dev-cluster run-operator bench clean install-plugin plugin-archive seed-catalog bench-catalog bench-operator test-setup
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -82,6 +82,9 @@ bench: ## Benchmarks; writes docs/benchmarks.md (then the catalog at 28, 5,000 a
 
 bench-catalog: ## Only the catalog-size benchmark (BENCH_CATALOG_SIZES="demo 5000 50000"); its section of docs/benchmarks.md
 	@./bench/catalog.sh
+
+bench-operator: ## The operator at 200, 1,000 and 5,000 shops on the emulator (BENCH_OPERATOR_SIZES); its section of docs/benchmarks.md
+	@./bench/operator.sh
 
 clean:
 	rm -rf $(RESULTS) .dev artifacts

@@ -56,6 +56,7 @@ public sealed record OperatorOptions
         ("OPERATOR_METRICS_PORT", "8443", "HTTPS port of /metrics when secure"),
         ("OPERATOR_METRICS_CERT_DIR", "/tmp/k8s-metrics-server/metrics-certs", "tls.crt and tls.key for the metrics port; none there: a self-signed certificate"),
         ("OPERATOR_LOG_LEVEL", "Information", "Trace, Debug, Information, Warning, Error or Critical (also --log-level)"),
+        ("OPERATOR_RESYNC_PERIOD", "10m", "every ShopInstance is reconciled again this often without an event (30s, 10m, 1h; a number alone is seconds)"),
         ("KUBECONFIG", "~/.kube/config", "kubeconfig when not in a cluster (in a cluster the service account is used)"),
     ];
 
@@ -77,6 +78,7 @@ public sealed record OperatorOptions
             MetricsPort = ParseInt(env("OPERATOR_METRICS_PORT"), options.MetricsPort, "OPERATOR_METRICS_PORT"),
             MetricsCertDir = env("OPERATOR_METRICS_CERT_DIR") is { Length: > 0 } certDir ? certDir : options.MetricsCertDir,
             LogLevel = ParseLogLevel(env("OPERATOR_LOG_LEVEL"), options.LogLevel, "OPERATOR_LOG_LEVEL"),
+            ResyncPeriod = ParseDuration(env("OPERATOR_RESYNC_PERIOD"), options.ResyncPeriod, "OPERATOR_RESYNC_PERIOD"),
             LeaderElection = options.LeaderElection with
             {
                 Namespace = env("LEADER_ELECTION_NAMESPACE") is { Length: > 0 } leNs ? leNs : null,
@@ -96,6 +98,27 @@ public sealed record OperatorOptions
         return Enum.TryParse<LogLevel>(value.Trim(), ignoreCase: true, out var level) && level != LogLevel.None && Enum.IsDefined(level) && !int.TryParse(value, out _)
             ? level
             : throw new ArgumentException($"{name} must be one of Trace, Debug, Information, Warning, Error, Critical; got '{value}'");
+    }
+
+    /// <summary>A positive whole number of seconds, minutes or hours (<c>30s</c>, <c>10m</c>, <c>1h</c>); a number alone is seconds.</summary>
+    public static TimeSpan ParseDuration(string? value, TimeSpan fallback, string name)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return fallback;
+        }
+
+        var text = value.Trim();
+        var (digits, unit) = text[^1] switch
+        {
+            's' => (text[..^1], TimeSpan.FromSeconds(1)),
+            'm' => (text[..^1], TimeSpan.FromMinutes(1)),
+            'h' => (text[..^1], TimeSpan.FromHours(1)),
+            _ => (text, TimeSpan.FromSeconds(1)),
+        };
+        return int.TryParse(digits, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var count) && count > 0
+            ? unit * count
+            : throw new ArgumentException($"{name} must be a positive duration such as 30s, 10m or 1h, got '{value}'");
     }
 
     private static bool ParseBool(string? value, bool fallback, string name)

@@ -34,9 +34,11 @@ public static class Program
         }
 
         await using var app = OperatorHost.Build(options, kubeConfig);
+        // Resolved before RunAsync, which disposes the host's services when it returns (on SIGTERM too).
+        var service = app.Services.GetRequiredService<OperatorService>();
         await app.RunAsync();
 
         // A lost lease ends the process with an error, so the pod restarts (as controller-runtime's manager does).
-        return app.Services.GetRequiredService<OperatorService>().LostLeadership ? 1 : 0;
+        return service.LostLeadership ? 1 : 0;
     }
 }

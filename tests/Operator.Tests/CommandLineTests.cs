@@ -36,7 +36,7 @@ public sealed class CommandLineTests
             Assert.Contains(expected, stdout, StringComparison.Ordinal);
         }
 
-        Assert.Equal(11, OperatorOptions.Variables.Count);
+        Assert.Equal(12, OperatorOptions.Variables.Count);
         foreach (var (name, value, _) in OperatorOptions.Variables)
         {
             Assert.Contains(name, stdout, StringComparison.Ordinal);

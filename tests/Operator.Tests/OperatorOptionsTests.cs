@@ -41,10 +41,27 @@ public sealed class OperatorOptionsTests
     }
 
     [Theory]
+    [InlineData(null, 600)]
+    [InlineData("30s", 30)]
+    [InlineData("45", 45)]
+    [InlineData("10m", 600)]
+    [InlineData("1h", 3600)]
+    public void The_resync_period_is_read_in_seconds_minutes_or_hours(string? value, int seconds)
+    {
+        var options = OperatorOptions.FromEnvironment(n => n == "OPERATOR_RESYNC_PERIOD" ? value : null);
+
+        Assert.Equal(TimeSpan.FromSeconds(seconds), options.ResyncPeriod);
+    }
+
+    [Theory]
     [InlineData("OPERATOR_WORKERS", "zero")]
     [InlineData("OPERATOR_WORKERS", "0")]
     [InlineData("OPERATOR_HTTP_PORT", "-1")]
     [InlineData("OPERATOR_LISTEN_ADDRESS", "localhost:8080")]
+    [InlineData("OPERATOR_RESYNC_PERIOD", "0s")]
+    [InlineData("OPERATOR_RESYNC_PERIOD", "1.5m")]
+    [InlineData("OPERATOR_RESYNC_PERIOD", "10x")]
+    [InlineData("OPERATOR_RESYNC_PERIOD", "-30")]
     public void A_bad_value_is_a_clear_error_naming_the_variable(string name, string value)
     {
         var e = Assert.Throws<ArgumentException>(() => OperatorOptions.FromEnvironment(n => n == name ? value : null));

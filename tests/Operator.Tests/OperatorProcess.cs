@@ -90,6 +90,19 @@ public sealed class OperatorProcess : IAsyncDisposable
         return op;
     }
 
+    /// <summary>SIGTERM, as the kubelet stops a container; the exit code once the process ended within <paramref name="timeout"/>.</summary>
+    public async Task<int> TerminateAsync(TimeSpan timeout)
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+        return _process.ExitCode;
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)
