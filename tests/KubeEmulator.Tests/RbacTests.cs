@@ -161,6 +161,28 @@ public sealed class RbacTests() : EmulatorTest(new EmulatorOptions { Rbac = true
     }
 
     [Fact]
+    public async Task Rbac_An_apply_that_creates_is_authorized_as_create_too_and_one_that_updates_as_patch_only()
+    {
+        // handlers/patch.go: the create validation of an apply runs withAuthorization on the create attributes.
+        const string path = "/api/v1/namespaces/shop/configmaps/applied?fieldManager=robot";
+        JsonObject Applied(string value) =>
+            new() { ["apiVersion"] = "v1", ["kind"] = "ConfigMap", ["metadata"] = new JsonObject { ["name"] = "applied" }, ["data"] = new JsonObject { ["k"] = value } };
+        await GrantAsync("shop", "applier", Rule("", ["configmaps"], ["patch"]));
+
+        var (patchOnly, status) = await _robot.SendAsync(HttpMethod.Patch, path, Applied("a"), "application/apply-patch+yaml");
+        await GrantAsync("shop", "creator", Rule("", ["configmaps"], ["create"]));
+        var (created, _) = await _robot.SendAsync(HttpMethod.Patch, path, Applied("a"), "application/apply-patch+yaml");
+        await _admin.OkAsync(HttpMethod.Delete, "/apis/rbac.authorization.k8s.io/v1/namespaces/shop/rolebindings/creator");
+        var (updated, _) = await _robot.SendAsync(HttpMethod.Patch, path, Applied("b"), "application/apply-patch+yaml");
+
+        Assert.Equal(HttpStatusCode.Forbidden, patchOnly);
+        Assert.Equal("configmaps \"applied\" is forbidden: User \"system:serviceaccount:ops:robot\" cannot create resource \"configmaps\" in API group \"\" in the namespace \"shop\"", status["message"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.Created, created);
+        Assert.Equal(HttpStatusCode.OK, updated);
+        Assert.Contains(new AccessRecord(Operator, "create", "", "configmaps", "shop"), _emulator.AccessLog.Records);
+    }
+
+    [Fact]
     public async Task Rbac_The_access_log_lists_what_each_service_account_used_and_what_it_never_used()
     {
         await GrantAsync(null, "mixed", Rule("", ["secrets"], ["get", "list", "delete"]), Rule("apps", ["deployments"], ["list"]));

@@ -183,7 +183,13 @@ internal sealed partial class ApiStore
                 return NotFound(route, route.Name!);
             }
 
-            // Apply creates what is missing.
+            // Apply creates what is missing, and is then authorized as create too (handlers/patch.go: the create
+            // validation of an apply runs withAuthorization on the create attributes).
+            if (ForbiddenToCreateByApply(route) is { } forbidden)
+            {
+                return (403, forbidden);
+            }
+
             var empty = new JsonObject { ["apiVersion"] = route.Type.GroupVersion, ["kind"] = route.Type.Kind, ["metadata"] = new JsonObject { ["name"] = route.Name } };
             var created = ManagedFields.Apply(empty, config, [], writer.FieldManager, route.Type.GroupVersion, null, writer.Forced, Now(), shape);
             return Create(route with { Name = null }, created.Merged, query, writer, created.Entries);

@@ -60,6 +60,9 @@ internal sealed partial class ApiStore
         return null;
     }
 
+    /// <summary>Null when the requester of an apply that would create the object may also create it (or RBAC is off); else the 403 Status.</summary>
+    private JsonObject? ForbiddenToCreateByApply(Route route) => Authorize(_requestUser, "create", route);
+
     /// <summary>
     /// OwnerReferencesPermissionEnforcement: setting blockOwnerDeletion on a reference the object did not carry
     /// before needs <c>update</c> on the owner's <c>finalizers</c> subresource; 403 otherwise, with upstream's message.

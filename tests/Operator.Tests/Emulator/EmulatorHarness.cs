@@ -34,9 +34,12 @@ public sealed class EmulatorHarness : IClusterHarness
     /// <summary>150 ms before the emulated deployment controller reports a Deployment available.</summary>
     public static TimeSpan DeploymentControllerDelay { get; } = TimeSpan.FromMilliseconds(150);
 
-    public static async Task<IClusterHarness> StartAsync()
+    public static async Task<IClusterHarness> StartAsync() => await StartAsync(new EmulatorOptions { DeploymentControllerDelay = DeploymentControllerDelay });
+
+    /// <summary>An emulator with these options (for example <see cref="EmulatorOptions.Rbac"/>) and the CRD installed.</summary>
+    public static async Task<EmulatorHarness> StartAsync(EmulatorOptions options)
     {
-        var host = await EmulatorHost.StartAsync(new EmulatorOptions { DeploymentControllerDelay = DeploymentControllerDelay }, CancellationToken.None);
+        var host = await EmulatorHost.StartAsync(options, CancellationToken.None);
         var harness = new EmulatorHarness(host);
         await harness._api.CreateAsync(Crd, null, ShopOperator.Model.CrdGenerator.Build(), CancellationToken.None);
         return harness;

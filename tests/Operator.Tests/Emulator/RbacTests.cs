@@ -197,7 +197,8 @@ public sealed class RbacTests(EmulatorFixture fixture, ITestOutputHelper output)
         }
     }
 
-    private sealed class AcceptingProvisioner : IDatabaseProvisioner
+    /// <summary>Provisioning that always succeeds (shared with <see cref="EnforcedRbacTests"/>): the database itself is not what RBAC is about.</summary>
+    internal sealed class AcceptingProvisioner : IDatabaseProvisioner
     {
         public Task<ProvisionResult> EnsureAsync(AdminEndpoint admin, DatabaseNames names, string password, CancellationToken ct) =>
             Task.FromResult(new ProvisionResult(true, ProvisionReasons.Provisioned, "role and database exist"));
