@@ -179,7 +179,7 @@ public sealed class RbacTests() : EmulatorTest(new EmulatorOptions { Rbac = true
         Assert.Equal("configmaps \"applied\" is forbidden: User \"system:serviceaccount:ops:robot\" cannot create resource \"configmaps\" in API group \"\" in the namespace \"shop\"", status["message"]!.GetValue<string>());
         Assert.Equal(HttpStatusCode.Created, created);
         Assert.Equal(HttpStatusCode.OK, updated);
-        Assert.Contains(new AccessRecord(Operator, "create", "", "configmaps", "shop"), _emulator.AccessLog.Records);
+        Assert.Contains(new AccessRecord(Operator, "create", "", "configmaps", "shop"), Emulator.AccessLog.Records);
     }
 
     [Fact]
