@@ -147,9 +147,11 @@ public sealed class PropertyTests
                     Assert.True(hosts.Contains(typed.Name + "-api") && hosts.Contains($"{typed.Name}-api.{typed.Namespace}") && hosts.Contains(".svc") && hosts.Contains(".cluster.local"), $"{where}: {key}={env[key]}");
                     Assert.True((proxy.NoProxy ?? []).All(hosts.Contains), $"{where}: {key} lacks a listed host");
 
-                    // The database host of a key-per-field Secret, by the kubelet's $(VAR) expansion: on the api tier only,
-                    // and only after SHOP_DB_HOST (a reference to a later variable is not expanded).
-                    var fields = typed.Spec.Database.ConnectionSecretRef?.Format == ShopOperator.Model.ConnectionSecretFormat.Fields;
+                    // The database host of a key-per-field Secret or of a provisioned database (the Secret the operator
+                    // writes), by the kubelet's $(VAR) expansion: on the api tier only, and only after SHOP_DB_HOST (a
+                    // reference to a later variable is not expanded).
+                    var fields = typed.Spec.Database.ConnectionSecretRef?.Format == ShopOperator.Model.ConnectionSecretFormat.Fields
+                        || typed.Spec.Database.Provision is not null;
                     var isApi = Name(deployment).EndsWith("-api", StringComparison.Ordinal);
                     Assert.True(hosts.Contains("$(SHOP_DB_HOST)") == (fields && isApi), $"{where}: {key}={env[key]}");
                     if (fields && isApi)

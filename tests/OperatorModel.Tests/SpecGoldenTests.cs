@@ -83,7 +83,15 @@ public sealed class SpecGoldenTests
         var uri = Specs.Valid("demo-cnpg-uri");
         uri["spec"]!["database"] = new JsonObject { ["connectionSecretRef"] = new JsonObject { ["name"] = "shop-pg-app", ["key"] = "uri" } };
         uri["spec"]!["network"] = new JsonObject { ["trustedProxyCIDRs"] = new JsonArray() };
-        return [.. samples.Append(selectorEgress).Append(issuerOnly).Append(network).Append(proxy).Append(proxyCidr).Append(fields).Append(uri).Select(ShopInstance.FromJson)];
+        // A provisioned database behind the proxy: the host from the Secret the operator writes, named in NO_PROXY.
+        var provisioned = Specs.Valid("demo-provisioned-proxy");
+        provisioned["spec"]!["database"] = new JsonObject
+        {
+            ["provision"] = new JsonObject { ["adminSecretRef"] = new JsonObject { ["name"] = "pg-admin" } },
+            ["egress"] = new JsonObject { ["cidr"] = "10.20.0.0/16" },
+        };
+        provisioned["spec"]!["egress"] = new JsonObject { ["proxy"] = new JsonObject { ["url"] = "http://egress-proxy.proxy.svc.cluster.local:3128", ["cidr"] = "10.8.0.0/24" } };
+        return [.. samples.Append(selectorEgress).Append(issuerOnly).Append(network).Append(proxy).Append(proxyCidr).Append(fields).Append(uri).Append(provisioned).Select(ShopInstance.FromJson)];
     }
 
     [Theory]

@@ -96,6 +96,17 @@ public static class Deployments
             env.Add(new JsonObject { ["name"] = "SHOP_TRUSTED_NETWORKS", ["value"] = string.Join(',', trusted) });
         }
 
+        if (tier == Tiers.Api && shop.Spec.Egress?.Proxy is not null && shop.Spec.Database.Provision is not null)
+        {
+            // A provisioned database's host, from the Secret the operator writes (optional: Secrets written before
+            // it had the key leave it empty), so that NO_PROXY can name it.
+            env.Add(new JsonObject
+            {
+                ["name"] = DatabaseSecret.HostVariable,
+                ["valueFrom"] = new JsonObject { ["secretKeyRef"] = new JsonObject { ["name"] = Secrets.DatabaseName(shop.Name), ["key"] = "host", ["optional"] = true } },
+            });
+        }
+
         // After the database variables: NO_PROXY may name $(SHOP_DB_HOST), which the kubelet expands from earlier entries only.
         foreach (var (name, value) in ProxyEnv(shop, tier))
         {
@@ -149,8 +160,9 @@ public static class Deployments
     /// <summary>
     /// The hosts reached directly: the api Service by every name a pod may use for it (the web tier calls
     /// http://&lt;name&gt;-api), loopback, the cluster-local suffixes, then spec.egress.proxy.noProxy; no duplicates.
-    /// On the api tier with a key-per-field database Secret, last, the database host as <c>$(SHOP_DB_HOST)</c>: the
-    /// kubelet expands it from the Secret's host key at container start, so the operator never reads it. (Npgsql
+    /// On the api tier with a key-per-field database Secret or a provisioned database, last, the database host as
+    /// <c>$(SHOP_DB_HOST)</c>: the kubelet expands it from the Secret's host key at container start (the user's Secret,
+    /// or the one the operator writes for spec.database.provision), so no pod spec carries it. (Npgsql
     /// connects over TCP and never consults the proxy variables: the entry only keeps HTTP clients off the proxy
     /// for that host.)
     /// </summary>
@@ -166,7 +178,9 @@ public static class Deployments
         }
 
         always.AddRange(["localhost", "127.0.0.1", ".svc", ".cluster.local"]);
-        IEnumerable<string> database = tier == Tiers.Api && DatabaseSecret.UsesFields(shop) ? [$"$({DatabaseSecret.HostVariable})"] : [];
+        IEnumerable<string> database = tier == Tiers.Api && (DatabaseSecret.UsesFields(shop) || shop.Spec.Database.Provision is not null)
+            ? [$"$({DatabaseSecret.HostVariable})"]
+            : [];
         return [.. always.Concat(shop.Spec.Egress?.Proxy?.NoProxy ?? []).Concat(database).Distinct(StringComparer.OrdinalIgnoreCase)];
     }
 

@@ -14,7 +14,7 @@ public static class Secrets
         var secrets = new List<JsonObject> { Secret(shop, WebKeysName(shop.Name), Tiers.Web, "dataProtectionKey") };
         if (shop.Spec.Database.Provision is not null)
         {
-            secrets.Add(Secret(shop, DatabaseName(shop.Name), Tiers.Api, "password", "connectionString"));
+            secrets.Add(Secret(shop, DatabaseName(shop.Name), Tiers.Api, "password", "connectionString", "host"));
         }
 
         return secrets;
@@ -22,7 +22,7 @@ public static class Secrets
 
     public static string WebKeysName(string shopName) => shopName + "-web-keys";
 
-    /// <summary>The Secret the operator writes for spec.database.provision (keys password, connectionString).</summary>
+    /// <summary>The Secret the operator writes for spec.database.provision (keys password, connectionString, host).</summary>
     public static string DatabaseName(string shopName) => shopName + "-db";
 
     private static JsonObject Secret(ShopInstance shop, string name, string component, params string[] keys) => new()

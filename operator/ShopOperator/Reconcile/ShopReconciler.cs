@@ -477,7 +477,8 @@ public sealed class ShopReconciler : IReconciler
             SecretAvailable: true,
             SecretSeen: secretSeen,
             Password: password,
-            ConnectionString: ShopOperator.Database.DatabaseProvisioner.ConnectionStringFor(endpoint, names, password));
+            ConnectionString: ShopOperator.Database.DatabaseProvisioner.ConnectionStringFor(endpoint, names, password),
+            Host: endpoint.Host);
     }
 
     /// <summary>The admin Secret is the user's: our cache keeps only its key names, so its values are one targeted read.</summary>
@@ -527,6 +528,7 @@ public sealed class ShopReconciler : IReconciler
                 {
                     "password" => database.Password ?? SecretValues.NewPassword(),
                     "connectionString" => database.ConnectionString ?? "",
+                    "host" => database.Host ?? "",
                     _ => SecretValues.NewKey(),
                 });
             }
@@ -592,7 +594,8 @@ public sealed class ShopReconciler : IReconciler
         bool SecretSeen = false,
         bool Terminal = false,
         string? Password = null,
-        string? ConnectionString = null)
+        string? ConnectionString = null,
+        string? Host = null)
     {
         /// <summary>Referenced Secrets or keys that do not exist: the planner names them in DatabaseReady and Ready; their arrival (watched) brings the next pass.</summary>
         public IReadOnlyList<MissingSecret> Missing { get; init; } = [];

@@ -107,6 +107,9 @@ public sealed class DatabaseEndToEndTests(EmulatorFixture fixture, PostgresFixtu
         Assert.Null(await ConnectErrorAsync(first));
         var api = await kube.GetAsync(ResourceKind.Deployment, ns, "demo-api");
         Assert.Contains("demo-db", api!.ToJsonString(), StringComparison.Ordinal);
+        // The database host, for NO_PROXY when the shop goes through a forward proxy (issue 16).
+        var secret = await kube.GetAsync(ResourceKind.Secret, ns, "demo-db");
+        Assert.Equal(postgres.Server.Host, FromB64(secret!["data"]!["host"]));
 
         await kube.DeleteAsync(ResourceKind.Secret, ns, "demo-db");
         var second = await ConnectionStringAsync(kube, ns, notThis: first);

@@ -174,6 +174,32 @@ public sealed class K3sEndToEndTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task A_child_the_API_server_refuses_is_reported_in_status_with_its_message()
+    {
+        // The emulator has no ResourceQuota admission, so this refusal is real-server only; the emulator's own
+        // refusals (422s) are covered by OperatorScenarioTests and ClusterAdminTests.
+        var config = RequireCluster();
+        var kube = new TestKube(new Kubernetes(config));
+        await kube.CreateShopNamespaceAsync("e2e-refused");
+        var quota = new ResourceKind("", "v1", "resourcequotas", "ResourceQuota");
+        await kube.Api.CreateAsync(quota, "e2e-refused", new System.Text.Json.Nodes.JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "ResourceQuota",
+            ["metadata"] = new System.Text.Json.Nodes.JsonObject { ["name"] = "no-services", ["namespace"] = "e2e-refused" },
+            ["spec"] = new System.Text.Json.Nodes.JsonObject { ["hard"] = new System.Text.Json.Nodes.JsonObject { ["services"] = "0" } },
+        }, CancellationToken.None);
+        await using var op = await OperatorInstance.StartAsync(config, OperatorInstance.TestOptions() with { WatchNamespaces = ["e2e-refused"] }, new XunitOutput(output));
+        await kube.CreateAsync(TestKube.Shop("e2e-refused", "demo"));
+
+        // The quota admission plugin answers 403 "exceeded quota": the shop says which child and why, with an Event.
+        var shop = await kube.WaitForConditionAsync("e2e-refused", "demo", "Ready", "False", TimeSpan.FromSeconds(120), reason: "ChildRejected");
+        Assert.Contains("exceeded quota", TestKube.Condition(shop, "Ready")!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        var events = await kube.Api.ListAsync(ResourceKind.Event, "e2e-refused", null, CancellationToken.None);
+        Assert.Contains(events.Items, e => (string?)e["reason"] == "ChildRejected" && (string?)e["type"] == "Warning");
+    }
+
+    [SkippableFact]
     public async Task Fields_the_operator_stops_applying_disappear()
     {
         await ClusterAdminScenarios.RemovedFieldsDisappearAsync(RequireCluster(), "e2e-removed", output, TimeSpan.FromSeconds(120));
