@@ -503,7 +503,7 @@ public static class DiagnosisSteps
             }
         }
 
-        foreach (var e in shop.Snapshot.Events.Where(e => (string?)e["type"] == "Warning"))
+        foreach (var e in shop.EventsAboutTheShop().Where(e => (string?)e["type"] == "Warning"))
         {
             var message = (string?)e["message"] ?? "";
             if (message.Contains("exceeded quota", StringComparison.OrdinalIgnoreCase) || message.Contains("LimitRange", StringComparison.Ordinal)
@@ -645,7 +645,7 @@ public static class DiagnosisSteps
             evidence.Add($"rollout {(string?)record["image"]} {(string?)record["outcome"]} started {(string?)record["startedAt"]}" + ((string?)record["message"] is { } m ? $": {m}" : ""));
         }
 
-        var warnings = shop.Snapshot.Events
+        var warnings = shop.EventsAboutTheShop()
             .Where(e => (string?)e["type"] == "Warning" && EventTime(e) is { } t && t >= since)
             .OrderByDescending(EventTime)
             .Take(5)
@@ -714,7 +714,8 @@ public static class DiagnosisSteps
     private static bool IsErrorLine(string line) =>
         line.Contains("\"LogLevel\":\"Error\"", StringComparison.Ordinal) || line.Contains("\"LogLevel\":\"Critical\"", StringComparison.Ordinal)
         || line.Contains("fail:", StringComparison.Ordinal) || line.Contains("crit:", StringComparison.Ordinal)
-        || line.Contains("Exception", StringComparison.Ordinal) || line.Contains("error", StringComparison.OrdinalIgnoreCase);
+        || line.Contains("exception", StringComparison.OrdinalIgnoreCase) || line.Contains("error", StringComparison.OrdinalIgnoreCase)
+        || line.Contains("fatal", StringComparison.OrdinalIgnoreCase) || line.Contains("panic", StringComparison.Ordinal);
 
     internal static string NameOf(JsonObject o) => (string?)o["metadata"]?["name"] ?? "";
 

@@ -97,6 +97,28 @@ internal sealed class ShopView
     public IEnumerable<JsonObject> WarningEventsFor(string objectName) =>
         Snapshot.Events.Where(e => (string?)e["type"] == "Warning" && (string?)e["involvedObject"]?["name"] == objectName);
 
+    /// <summary>
+    /// The namespace's Events about this shop: the ShopInstance, its children (live or wanted), its pods, and the
+    /// ReplicaSets of its Deployments (&lt;deployment&gt;-&lt;hash&gt;, where quota denials land). Another shop's Events
+    /// (demo-gateway next to demo) are not this shop's.
+    /// </summary>
+    public IEnumerable<JsonObject> EventsAboutTheShop()
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal) { Name };
+        names.UnionWith(Children().Select(DiagnosisSteps.NameOf));
+        names.UnionWith(Desired?.Select(DiagnosisSteps.NameOf) ?? []);
+        names.UnionWith(Snapshot.Pods.Select(DiagnosisSteps.NameOf));
+        var deployments = new[] { Name + "-web-", Name + "-api-" };
+        return Snapshot.Events.Where(e =>
+        {
+            var kind = (string?)e["involvedObject"]?["kind"];
+            var name = (string?)e["involvedObject"]?["name"] ?? "";
+            return kind == "ShopInstance" ? name == Name
+                : kind == "ReplicaSet" ? deployments.Any(d => name.StartsWith(d, StringComparison.Ordinal) && !name[d.Length..].Contains('-', StringComparison.Ordinal))
+                : names.Contains(name);
+        });
+    }
+
     /// <summary>The live objects the shop owns (by name, as the operator names them).</summary>
     public IEnumerable<JsonObject> Children() =>
         Snapshot.Deployments.Concat(Snapshot.Services).Concat(Snapshot.Ingresses).Concat(Snapshot.HttpRoutes).Concat(Snapshot.NetworkPolicies)

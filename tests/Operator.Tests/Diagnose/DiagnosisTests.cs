@@ -221,6 +221,22 @@ public sealed class DiagnosisTests
     }
 
     [Fact]
+    public void A_plain_text_crash_line_counts_as_an_error_line()
+    {
+        // Found by hand on the dev cluster: "fatal: unhandled exception, exiting with code 1" was not shown.
+        var terminated = new JsonObject { ["terminated"] = new JsonObject { ["reason"] = "Error", ["exitCode"] = 1 } };
+        var snapshot = Snapshots.Healthy().WithBrokenPod("api", Snapshots.Waiting("CrashLoopBackOff", "back-off"), terminated, restarts: 2) with
+        {
+            Logs = [new("demo-api-5d8f7c-0", "shop", true, ["info: starting", "fatal: unhandled exception, exiting with code 1"])],
+        };
+
+        var logs = Step(DiagnosisSteps.Run(snapshot), StepNames.AppLogs);
+
+        Assert.Equal(StepStatus.Warn, logs.Status);
+        Assert.Contains("fatal: unhandled exception", Assert.Single(logs.Evidence), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_network_policy_that_blocks_api_to_database_fails_Dependencies()
     {
         var snapshot = Snapshots.Healthy();
@@ -249,6 +265,36 @@ public sealed class DiagnosisTests
 
         Assert.Equal(StepNames.Resources, diagnosis.FailedStep);
         Assert.Contains("was OOMKilled (memory limit 256Mi, 3 restarts)", Step(diagnosis, StepNames.Resources).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Events_of_another_shop_in_the_namespace_are_not_this_shops()
+    {
+        // Found by hand on the dev cluster: demo-gateway's ChildRejected Events showed in demo's RecentChanges.
+        JsonObject Warning(string kind, string name, string reason, string message) => new()
+        {
+            ["type"] = "Warning",
+            ["reason"] = reason,
+            ["message"] = message,
+            ["involvedObject"] = new JsonObject { ["kind"] = kind, ["name"] = name },
+            ["lastTimestamp"] = "2026-11-29T11:50:00Z",
+        };
+        var others = Snapshots.Healthy() with
+        {
+            Events =
+            [
+                Warning("ShopInstance", "demo-gateway", "ChildRejected", "the API server refused HTTPRoute demo-gateway"),
+                Warning("ReplicaSet", "demo-gateway-web-6c9d", "FailedCreate", "pods \"demo-gateway-web-x\" is forbidden: exceeded quota: compute"),
+            ],
+        };
+
+        var diagnosis = DiagnosisSteps.Run(others);
+
+        Assert.Null(diagnosis.FailedStep);
+        Assert.Equal(StepStatus.Pass, Step(diagnosis, StepNames.RecentChanges).Status);
+
+        var mine = Snapshots.Healthy() with { Events = [Warning("ShopInstance", "demo", "ChildRejected", "the API server refused Ingress demo")] };
+        Assert.Equal(StepStatus.Warn, Step(DiagnosisSteps.Run(mine), StepNames.RecentChanges).Status);
     }
 
     [Fact]
