@@ -190,8 +190,9 @@ public sealed class DatabaseControllerTests(EmulatorFixture fixture, ITestOutput
         await kube.WaitForConditionAsync(ns, "demo", "DatabaseReady", "False", reason: ProvisionReasons.AuthenticationFailed);
         await Poll.UntilAsync(() => op.Metrics.TerminalReconcileErrors.WithLabels("shopinstance").Value >= 1, what: "a terminal error counted");
 
-        // Not retried with backoff: the call count stays put while nothing changes...
-        var calls = Volatile.Read(ref db.Calls);
+        // Not retried with backoff: the call count comes to rest while nothing changes (a backoff loop never would;
+        // the emulator's pods settling may bring a pass or two of their own first)...
+        var calls = await QuietCallsAsync(db);
         var resync = op.Metrics.ReconcileTotal.WithLabels("shopinstance", "error").Value;
         op.Controller.EnqueueAll();
         await Poll.UntilAsync(() => op.Metrics.ReconcileTotal.WithLabels("shopinstance", "error").Value > resync, what: "one more pass");
@@ -203,6 +204,28 @@ public sealed class DatabaseControllerTests(EmulatorFixture fixture, ITestOutput
         db.Reachable = true;
         await kube.UpdateAsync(ResourceKind.Secret, ns, "pg-admin", s => s["data"]!["password"] = B64("the-right-password"));
         await kube.WaitForConditionAsync(ns, "demo", "DatabaseReady", "True", reason: "Provisioned");
+    }
+
+    /// <summary>The provisioner's call count once it has not moved for 1.5 s.</summary>
+    private static async Task<int> QuietCallsAsync(RecordingProvisioner db)
+    {
+        var last = Volatile.Read(ref db.Calls);
+        var since = System.Diagnostics.Stopwatch.StartNew();
+        await Poll.UntilAsync(
+            () =>
+            {
+                var now = Volatile.Read(ref db.Calls);
+                if (now != last)
+                {
+                    last = now;
+                    since.Restart();
+                }
+
+                return since.Elapsed > TimeSpan.FromSeconds(1.5);
+            },
+            TimeSpan.FromSeconds(20),
+            "no database call for 1.5 s");
+        return last;
     }
 
     private static List<string> Finalizers(JsonObject? shop) =>
