@@ -65,6 +65,10 @@ public sealed class ChildApplier
         ArgumentNullException.ThrowIfNull(desired);
         var ns = desired["metadata"]!["namespace"]!.GetValue<string>();
         var name = desired["metadata"]!["name"]!.GetValue<string>();
+
+        // What we apply, stamped once per call. The desired object is this pass's own (built fresh by the planner), so
+        // it is stamped in place rather than copied; a generated Secret is applied as its metadata only.
+        var wanted = Stamped(kind == ResourceKind.Secret ? SecretMetadataOnly(desired) : desired);
         try
         {
             var live = _cache.Get(kind, ns, name);
@@ -75,20 +79,19 @@ public sealed class ChildApplier
                 live = await TryGetAsync(kind, ns, name, ct);
                 if (live is null)
                 {
-                    var first = Stamped(kind == ResourceKind.Secret ? SecretMetadataOnly(desired) : desired.DeepClone().AsObject());
                     JsonObject created;
                     if (kind == ResourceKind.Secret)
                     {
-                        var secret = desired.DeepClone().AsObject();
-                        Annotations(secret)[AppliedHashAnnotation] = Annotations(first)[AppliedHashAnnotation]!.DeepClone();
-                        created = await _api.CreateAsync(kind, ns, secret, ct, FieldManager);
+                        // Created with its data (written once), carrying the hash of the metadata we apply later.
+                        Annotations(desired)[AppliedHashAnnotation] = Annotations(wanted)[AppliedHashAnnotation]!.DeepClone();
+                        created = await _api.CreateAsync(kind, ns, desired, ct, FieldManager);
                     }
                     else
                     {
-                        created = await _api.ApplyAsync(kind, ns, name, first, FieldManager, ct);
+                        created = await _api.ApplyAsync(kind, ns, name, wanted, FieldManager, ct);
                     }
 
-                    _memo.Record(kind, ns, name, "", first, created);
+                    _memo.Record(kind, ns, name, "", wanted, created);
                     return new ApplyResult(kind, name, ApplyOutcome.Created);
                 }
             }
@@ -98,7 +101,6 @@ public sealed class ChildApplier
                 return new ApplyResult(kind, name, ApplyOutcome.Foreign, $"{kind.Kind} {name} already exists and is not owned by this ShopInstance; delete or rename it (it is never adopted)");
             }
 
-            var wanted = Stamped(kind == ResourceKind.Secret ? SecretMetadataOnly(desired) : desired.DeepClone().AsObject());
             // What we applied last is on the object itself (the hash annotation, a field we own), so this holds after
             // a restart too: same wish, and our fields still as we left them (or the server's normal form of them,
             // remembered since we last wrote) → nothing to send.
