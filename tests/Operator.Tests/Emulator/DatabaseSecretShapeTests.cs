@@ -44,10 +44,16 @@ public sealed class DatabaseSecretShapeTests(EmulatorFixture fixture, ITestOutpu
         shop["spec"]!["database"] = new JsonObject { ["connectionSecretRef"] = new JsonObject { ["name"] = "shop-pg-app", ["format"] = "Fields" } };
         await kube.CreateAsync(shop);
 
-        var waiting = await kube.WaitForConditionAsync(ns, "demo", "DatabaseReady", "False", reason: "SecretMissing");
-        Assert.Equal(
-            "Secret shop-pg-app (spec.database.connectionSecretRef) has no key password; the shop heals when it is created",
-            TestKube.Condition(waiting, "DatabaseReady")!["message"]!.GetValue<string>());
+        // The operator may see the shop before its Secret cache has the Secret ("not found" first): wait for the
+        // message that names the missing key, which must come once the Secret is seen.
+        const string NoPassword = "Secret shop-pg-app (spec.database.connectionSecretRef) has no key password; the shop heals when it is created";
+        var waiting = await Poll.UntilAsync(
+            async () => await kube.TryGetAsync(ResourceKind.ShopInstance, ns, "demo") is { } s
+                && TestKube.ConditionReason(s, "DatabaseReady") == "SecretMissing"
+                && (string?)TestKube.Condition(s, "DatabaseReady")?["message"] == NoPassword ? s : null,
+            TimeSpan.FromSeconds(20),
+            "DatabaseReady naming the missing password key");
+        Assert.Equal(NoPassword, TestKube.Condition(waiting, "DatabaseReady")!["message"]!.GetValue<string>());
         Assert.Null(await kube.TryGetAsync(ResourceKind.Deployment, ns, "demo-api"));
 
         data["password"] = B64("p@ss;word");
