@@ -55,9 +55,19 @@ public static class ApiTier
             connection.KeepAlive = 10;
         }
 
+        // No session reset when a connection goes back to the pool: the reset is five statements (RESET ALL,
+        // UNLISTEN, advisory unlock, ...) prepended to the next use, twice per order. The api leaves no session
+        // state behind: no SET, LISTEN or temporary tables, and the migrator releases its advisory lock in a
+        // finally; Npgsql still rolls back a transaction left open.
+        if (!given.ContainsKey("No Reset On Close") && !given.ContainsKey("NoResetOnClose"))
+        {
+            connection.NoResetOnClose = true;
+        }
+
         builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connection.ConnectionString).Build());
         builder.Services.AddSingleton<Migrator>();
         builder.Services.AddSingleton<CatalogStore>();
+        builder.Services.AddSingleton<CatalogResponseCache>();
         builder.Services.AddSingleton<CartStore>();
         builder.Services.AddSingleton<OrderStore>();
         builder.Services.AddSingleton<CartCleanup>();

@@ -80,7 +80,8 @@ public static class CatalogEndpoints
 /// HTTP caching of public catalog answers (never carts or orders, which live in other route groups): a
 /// 200 is sent with <c>Cache-Control: public, max-age=5</c> and a strong <c>ETag</c> (a hash of the body);
 /// a request whose <c>If-None-Match</c> names it gets 304 without a body. Problems are not cached, and are
-/// sent as <c>application/problem+json</c>.
+/// sent as <c>application/problem+json</c>. The api keeps each 200 in <see cref="CatalogResponseCache"/> for the
+/// same bound and answers from there (with <c>Age</c>) without reading the database.
 /// </summary>
 public sealed class PublicCatalogCaching : IEndpointFilter
 {
@@ -90,6 +91,15 @@ public sealed class PublicCatalogCaching : IEndpointFilter
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
+        var http = context.HttpContext;
+        var cache = http.RequestServices.GetRequiredService<CatalogResponseCache>();
+        var key = cache.KeyOf(http.Request);
+        if (key is not null && cache.TryGet(key, out var cached, out var age))
+        {
+            http.Response.Headers.Age = ((long)age.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+            return Answer(http, cached.Body, cached.ETag);
+        }
+
         var result = await next(context);
         if (result is INestedHttpResult nested)
         {
@@ -109,10 +119,20 @@ public sealed class PublicCatalogCaching : IEndpointFilter
 
         var body = JsonSerializer.SerializeToUtf8Bytes(value, value.GetType(), Json.Options);
         var etag = "\"" + Convert.ToHexStringLower(SHA256.HashData(body).AsSpan(0, 16)) + "\"";
-        var headers = context.HttpContext.Response.Headers;
+        if (key is not null)
+        {
+            cache.Store(key, body, etag);
+        }
+
+        return Answer(http, body, etag);
+    }
+
+    private static IResult Answer(HttpContext http, byte[] body, string etag)
+    {
+        var headers = http.Response.Headers;
         headers.CacheControl = $"public, max-age={MaxAgeSeconds.ToString(CultureInfo.InvariantCulture)}";
         headers.ETag = etag;
-        return Matches(context.HttpContext.Request.Headers.IfNoneMatch.ToString(), etag)
+        return Matches(http.Request.Headers.IfNoneMatch.ToString(), etag)
             ? Results.StatusCode(StatusCodes.Status304NotModified)
             : Results.Bytes(body, "application/json; charset=utf-8");
     }

@@ -19,18 +19,19 @@ public abstract record PlaceOrderResult
 }
 
 /// <summary>
-/// Checkout in one transaction of three round trips to PostgreSQL (SQL in <see cref="OrderQueries"/>):
+/// Checkout in one transaction of two round trips to PostgreSQL (SQL in <see cref="OrderQueries"/>):
 /// <list type="number">
-/// <item>one batch: lock the cart (one checkout per cart at a time), look up the idempotency key, read the lines
-/// with their products' prices and stock, each product row locked in product-id order (no deadlocks between
-/// carts), and draw the order number;</item>
+/// <item>one batch (Npgsql sends the BEGIN with it): lock the cart (one checkout per cart at a time), look up the
+/// idempotency key, read the lines with their products' prices and stock, each product row locked in product-id
+/// order (no deadlocks between carts), and draw the order number;</item>
 /// <item>one batch: per line the guarded stock update <see cref="OrderQueries.TakeStock"/>, the order and its
-/// lines with the prices read under the lock, the cart emptied, the response stored under the key;</item>
-/// <item>the commit.</item>
+/// lines with the prices read under the lock, the cart emptied, the response stored under the key, and the
+/// COMMIT.</item>
 /// </list>
 /// The row locks make the stock read in the first batch the stock the second one updates, so a shortfall is
-/// known before anything is written; the guarded update re-checks it anyway (and <c>CHECK (stock &gt;= 0)</c>
-/// is the backstop), so overselling stays impossible.
+/// known before anything is written; the guarded update re-checks it anyway and raises when short, which aborts
+/// the transaction before its COMMIT (and <c>CHECK (stock &gt;= 0)</c> is the backstop), so overselling stays
+/// impossible and no order is kept without its stock.
 /// </summary>
 public sealed class OrderStore(NpgsqlDataSource dataSource, TimeProvider time)
 {
@@ -132,33 +133,26 @@ public sealed class OrderStore(NpgsqlDataSource dataSource, TimeProvider time)
 
         write.BatchCommands.Add(Command(OrderQueries.EmptyCart, cartId));
         write.BatchCommands.Add(Command(OrderQueries.StoreResponse, cartId, key, requestHash, json));
-        await using (var reader = await write.ExecuteReaderAsync(ct))
+        write.BatchCommands.Add(new NpgsqlBatchCommand(OrderQueries.Commit));
+        var results = 0;
+        try
         {
-            // The guarded updates answer first, one result each; a missing row means a shortfall the locked read
-            // did not see (it cannot happen while the locks hold; checked all the same).
-            for (var i = 0; i < order.Lines.Count; i++)
-            {
-                if (i > 0)
-                {
-                    await reader.NextResultAsync(ct);
-                }
-
-                if (!await reader.ReadAsync(ct))
-                {
-                    var line = lines[i];
-                    await reader.DisposeAsync();
-                    await tx.RollbackAsync(ct);
-                    return new PlaceOrderResult.OutOfStock(line.Line.ProductId, line.Line.Name, line.Stock);
-                }
-            }
-
-            // Drain the rest so an error in the inserts surfaces here, before the commit.
-            while (await reader.NextResultAsync(ct))
+            // Read every result so an error in any statement surfaces here. The transaction ends with the batch:
+            // committed, or aborted by an error (the COMMIT is then skipped, and disposing tx rolls back).
+            await using var reader = await write.ExecuteReaderAsync(ct);
+            for (results = 1; await reader.NextResultAsync(ct); results++)
             {
             }
         }
+        catch (PostgresException e) when (e.SqlState == OrderQueries.StockShortfall)
+        {
+            // A shortfall the locked read did not see: it cannot happen while the locks hold; handled all the same.
+            // The batch's first results are the lines' take_stock calls, in the order of the lines: the error
+            // came with the result after the last one read.
+            var (line, _, stock) = lines[Math.Min(results, lines.Count - 1)];
+            return new PlaceOrderResult.OutOfStock(line.ProductId, line.Name, stock);
+        }
 
-        await tx.CommitAsync(ct);
         return new PlaceOrderResult.Placed(order, json);
     }
 

@@ -35,10 +35,18 @@ public static class OrderQueries
         """;
 
     /// <summary>
-    /// $1 product id, $2 quantity. The guarded update: the row lock plus the re-checked condition make overselling
-    /// impossible (<c>CHECK (stock &gt;= 0)</c> is the backstop); no row when there is not enough stock.
+    /// $1 product id, $2 quantity. The guarded update (function <c>take_stock</c>, Migrations/005_checkout_writes.sql):
+    /// the row lock plus the re-checked condition make overselling impossible (<c>CHECK (stock &gt;= 0)</c> is the
+    /// backstop). A shortfall raises <see cref="StockShortfall"/>, which aborts the transaction, so the
+    /// <see cref="Commit"/> sent in the same batch never keeps an order whose stock was not taken.
     /// </summary>
-    public const string TakeStock = "UPDATE products SET stock = stock - $2 WHERE id = $1 AND stock >= $2 RETURNING stock";
+    public const string TakeStock = "SELECT take_stock($1, $2)";
+
+    /// <summary>The SQLSTATE <c>take_stock</c> raises when the row lacks the stock (its detail is the product id).</summary>
+    public const string StockShortfall = "SH409";
+
+    /// <summary>Ends the checkout's transaction as the last statement of its write batch (no round trip of its own).</summary>
+    public const string Commit = "COMMIT";
 
     /// <summary>$1 id, $2 number, $3 cart id, $4 email, $5 name, $6 street, $7 city, $8 postal code, $9 country, $10 card last4, $11 total, $12 currency, $13 created at.</summary>
     public const string InsertOrder = """

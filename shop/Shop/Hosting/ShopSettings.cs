@@ -17,6 +17,14 @@ public sealed record ShopSettings(IPAddress ListenAddress, int HttpPort, int Met
     /// </summary>
     public IReadOnlyList<IPNetwork> TrustedNetworks { get; init; } = [new(IPAddress.Loopback, 8), new(IPAddress.IPv6Loopback, 128)];
 
+    /// <summary>
+    /// SHOP_CATALOG_CACHE_SECONDS (0 to 60, default 5; 0 turns it off): how long the api keeps a public catalog
+    /// answer (Api/CatalogResponseCache.cs). The same bound as the answers' <c>Cache-Control: max-age</c>.
+    /// </summary>
+    public TimeSpan CatalogCacheLifetime { get; init; } = TimeSpan.FromSeconds(DefaultCatalogCacheSeconds);
+
+    public const int DefaultCatalogCacheSeconds = 5;
+
     public static ShopSettings From(IConfiguration config)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -55,7 +63,15 @@ public sealed record ShopSettings(IPAddress ListenAddress, int HttpPort, int Met
                 : throw new ShopConfigurationException($"SHOP_TRUSTED_NETWORKS: '{network}' is not a CIDR network like 10.0.0.0/8"));
         }
 
-        return new ShopSettings(address, httpPort, metricsPort, db, json) { TrustedNetworks = trusted };
+        var cacheText = config["SHOP_CATALOG_CACHE_SECONDS"];
+        var cacheSeconds = string.IsNullOrWhiteSpace(cacheText) ? DefaultCatalogCacheSeconds
+            : int.TryParse(cacheText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds <= 60 ? seconds
+            : throw new ShopConfigurationException($"SHOP_CATALOG_CACHE_SECONDS '{cacheText}' must be a whole number of seconds from 0 to 60");
+        return new ShopSettings(address, httpPort, metricsPort, db, json)
+        {
+            TrustedNetworks = trusted,
+            CatalogCacheLifetime = TimeSpan.FromSeconds(cacheSeconds),
+        };
     }
 
     private static string[] List(string? text) =>
