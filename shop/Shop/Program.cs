@@ -20,7 +20,18 @@ switch (role)
             return 2;
         }
 
-        await app.RunAsync();
+        try
+        {
+            await app.RunAsync();
+        }
+        catch (IOException e)
+        {
+            // Kestrel could not bind (the port is taken, or the address is not this host's): one line and exit 1,
+            // not an unhandled exception (SIGABRT, exit 134) that a restart loop shows as a crash.
+            await Console.Error.WriteLineAsync($"shop {role}: cannot listen: {e.Message}");
+            return 1;
+        }
+
         return 0;
     default:
         await Console.Error.WriteLineAsync(

@@ -129,6 +129,30 @@ public sealed class PlatformTests(PostgresFixture fixture)
         Assert.DoesNotContain("secret-not-echoed", stderr, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("api")]
+    [InlineData("web")]
+    public async Task A_port_already_in_use_exits_1_with_one_message_not_a_crash(string role)
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        var env = new Dictionary<string, string?>
+        {
+            ["SHOP_DB_CONNECTION"] = "Host=127.0.0.1;Port=1;Username=x;Password=secret-not-echoed",
+            ["SHOP_API_URL"] = "http://127.0.0.1:1",
+            ["SHOP_HTTP_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["SHOP_METRICS_PORT"] = Ports.FreeTcpPort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["SHOP_LISTEN_ADDRESS"] = "127.0.0.1",
+            ["SHOP_LOG_FORMAT"] = "text",
+        };
+        var (code, _, stderr) = await RunShopAsync([role], env);
+        Assert.Equal(1, code); // it was 134 (SIGABRT after an unhandled IOException) with a stack trace
+        Assert.Contains($"shop {role}: cannot listen", stderr, StringComparison.Ordinal);
+        Assert.Contains(port.ToString(System.Globalization.CultureInfo.InvariantCulture), stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Migrate_role_applies_and_exits_0_and_reports_a_missing_connection_with_2()
     {
