@@ -21,12 +21,12 @@ public abstract record PlaceOrderResult
 /// <summary>
 /// Checkout in one transaction of two round trips to PostgreSQL (SQL in <see cref="OrderQueries"/>):
 /// <list type="number">
-/// <item>one batch of three statements (Npgsql sends the BEGIN with it): lock the cart (one checkout per cart at a
-/// time) and look up the idempotency key; read the lines with their products' prices and stock, each product row
-/// locked in product-id order (no deadlocks between carts); draw the order number;</item>
-/// <item>one batch of three statements: the guarded stock update of every line <see cref="OrderQueries.TakeStock"/>;
-/// the order, its lines with the prices read under the lock, the cart emptied and the response stored under the key
-/// (<see cref="OrderQueries.WriteOrder"/>); the COMMIT.</item>
+/// <item>one batch (Npgsql sends the BEGIN with it): lock the cart (one checkout per cart at a time), look up the
+/// idempotency key, read the lines with their products' prices and stock, each product row locked in product-id
+/// order (no deadlocks between carts), and draw the order number;</item>
+/// <item>one batch: per line the guarded stock update <see cref="OrderQueries.TakeStock"/>, the order and its
+/// lines with the prices read under the lock, the cart emptied, the response stored under the key, and the
+/// COMMIT.</item>
 /// </list>
 /// The row locks make the stock read in the first batch the stock the second one updates, so a shortfall is
 /// known before anything is written; the guarded update re-checks it anyway and raises when short, which aborts
@@ -45,7 +45,8 @@ public sealed class OrderStore(NpgsqlDataSource dataSource, TimeProvider time)
         string? orderNumber = null;
         await using (var read = new NpgsqlBatch(conn, tx))
         {
-            read.BatchCommands.Add(Command(OrderQueries.LockCartAndKey, cartId, key));
+            read.BatchCommands.Add(Command(OrderQueries.LockCart, cartId));
+            read.BatchCommands.Add(Command(OrderQueries.StoredResponse, cartId, key));
             read.BatchCommands.Add(Command(OrderQueries.LockLines, cartId, key));
             read.BatchCommands.Add(Command(OrderQueries.NextNumber, cartId, key));
             await using var reader = await read.ExecuteReaderAsync(ct);
@@ -54,7 +55,8 @@ public sealed class OrderStore(NpgsqlDataSource dataSource, TimeProvider time)
                 return new PlaceOrderResult.EmptyCart();
             }
 
-            if (!reader.IsDBNull(0))
+            await reader.NextResultAsync(ct);
+            if (await reader.ReadAsync(ct))
             {
                 var hash = (byte[])reader[0];
                 if (!hash.AsSpan().SequenceEqual(requestHash))
@@ -104,9 +106,13 @@ public sealed class OrderStore(NpgsqlDataSource dataSource, TimeProvider time)
             time.GetUtcNow());
         var json = JsonSerializer.Serialize(order, Json.Options);
         await using var write = new NpgsqlBatch(conn, tx);
-        write.BatchCommands.Add(Command(OrderQueries.TakeStock, order.Lines.Select(l => l.ProductId).ToArray(), order.Lines.Select(l => l.Quantity).ToArray()));
+        foreach (var line in order.Lines)
+        {
+            write.BatchCommands.Add(Command(OrderQueries.TakeStock, line.ProductId, line.Quantity));
+        }
+
         write.BatchCommands.Add(Command(
-            OrderQueries.WriteOrder,
+            OrderQueries.InsertOrder,
             order.Id,
             order.Number,
             cartId,
@@ -119,30 +125,31 @@ public sealed class OrderStore(NpgsqlDataSource dataSource, TimeProvider time)
             cardLast4,
             order.TotalMinor,
             order.Currency,
-            order.CreatedAt.UtcDateTime,
-            order.Lines.Select(l => l.ProductId).ToArray(),
-            order.Lines.Select(l => l.Name).ToArray(),
-            order.Lines.Select(l => l.UnitPriceMinor).ToArray(),
-            order.Lines.Select(l => l.Quantity).ToArray(),
-            order.Lines.Select(l => l.LineTotalMinor).ToArray(),
-            key,
-            requestHash,
-            json));
+            order.CreatedAt.UtcDateTime));
+        foreach (var line in order.Lines)
+        {
+            write.BatchCommands.Add(Command(OrderQueries.InsertLine, order.Id, line.ProductId, line.Name, line.UnitPriceMinor, line.Quantity, line.LineTotalMinor));
+        }
+
+        write.BatchCommands.Add(Command(OrderQueries.EmptyCart, cartId));
+        write.BatchCommands.Add(Command(OrderQueries.StoreResponse, cartId, key, requestHash, json));
         write.BatchCommands.Add(new NpgsqlBatchCommand(OrderQueries.Commit));
+        var results = 0;
         try
         {
             // Read every result so an error in any statement surfaces here. The transaction ends with the batch:
             // committed, or aborted by an error (the COMMIT is then skipped, and disposing tx rolls back).
             await using var reader = await write.ExecuteReaderAsync(ct);
-            while (await reader.NextResultAsync(ct))
+            for (results = 1; await reader.NextResultAsync(ct); results++)
             {
             }
         }
         catch (PostgresException e) when (e.SqlState == OrderQueries.StockShortfall)
         {
-            // A shortfall the locked read did not see: it cannot happen while the locks hold; handled all the same,
-            // naming the line with the least stock to spare.
-            var (line, _, stock) = lines.MinBy(l => l.Stock - l.Line.Quantity);
+            // A shortfall the locked read did not see: it cannot happen while the locks hold; handled all the same.
+            // The batch's first results are the lines' take_stock calls, in the order of the lines: the error
+            // came with the result after the last one read.
+            var (line, _, stock) = lines[Math.Min(results, lines.Count - 1)];
             return new PlaceOrderResult.OutOfStock(line.ProductId, line.Name, stock);
         }
 
@@ -203,9 +210,6 @@ public sealed class OrderStore(NpgsqlDataSource dataSource, TimeProvider time)
                 int n => new NpgsqlParameter<int> { TypedValue = n },
                 DateTime d => new NpgsqlParameter<DateTime> { TypedValue = d },
                 byte[] b => new NpgsqlParameter<byte[]> { TypedValue = b },
-                long[] ls => new NpgsqlParameter<long[]> { TypedValue = ls },
-                int[] ns => new NpgsqlParameter<int[]> { TypedValue = ns },
-                string[] ts => new NpgsqlParameter<string[]> { TypedValue = ts },
                 _ => throw new ArgumentException($"no parameter type for {value.GetType()}", nameof(values)),
             });
         }

@@ -7,16 +7,11 @@ namespace Shop.Data;
 /// </summary>
 public static class OrderQueries
 {
-    /// <summary>
-    /// $1 cart id, $2 key. Locks the cart (one checkout per cart at a time) and reads what is stored under the key:
-    /// no row when there is no such cart; a row of nulls when the key is new.
-    /// </summary>
-    public const string LockCartAndKey = """
-        SELECT k.request_hash, k.status, k.response
-        FROM carts c LEFT JOIN idempotency_keys k ON k.cart_id = c.id AND k.key = $2
-        WHERE c.id = $1
-        FOR UPDATE OF c
-        """;
+    /// <summary>$1 cart id. Locks the cart: one checkout per cart at a time.</summary>
+    public const string LockCart = "SELECT 1 FROM carts WHERE id = $1 FOR UPDATE";
+
+    /// <summary>$1 cart id, $2 key.</summary>
+    public const string StoredResponse = "SELECT request_hash, status, response FROM idempotency_keys WHERE cart_id = $1 AND key = $2";
 
     /// <summary>
     /// $1 cart id, $2 key. The cart's lines with their products' name, price, currency and stock, each product row
@@ -40,41 +35,33 @@ public static class OrderQueries
         """;
 
     /// <summary>
-    /// $1 product ids, $2 quantities (one per line, in product-id order). The guarded update of each line (function
-    /// <c>take_stock</c>, Migrations/005_checkout_writes.sql): the row lock plus the re-checked condition make
-    /// overselling impossible (<c>CHECK (stock &gt;= 0)</c> is the backstop). A shortfall raises
-    /// <see cref="StockShortfall"/>, which aborts the transaction, so the <see cref="Commit"/> sent in the same
-    /// batch never keeps an order whose stock was not taken.
+    /// $1 product id, $2 quantity. The guarded update (function <c>take_stock</c>, Migrations/005_checkout_writes.sql):
+    /// the row lock plus the re-checked condition make overselling impossible (<c>CHECK (stock &gt;= 0)</c> is the
+    /// backstop). A shortfall raises <see cref="StockShortfall"/>, which aborts the transaction, so the
+    /// <see cref="Commit"/> sent in the same batch never keeps an order whose stock was not taken.
     /// </summary>
-    public const string TakeStock = "SELECT take_stock(t.product, t.wanted) FROM unnest($1::bigint[], $2::integer[]) AS t(product, wanted)";
+    public const string TakeStock = "SELECT take_stock($1, $2)";
 
-    /// <summary>The SQLSTATE <c>take_stock</c> raises when the row lacks the stock.</summary>
+    /// <summary>The SQLSTATE <c>take_stock</c> raises when the row lacks the stock (its detail is the product id).</summary>
     public const string StockShortfall = "SH409";
-
-    /// <summary>
-    /// The order in one statement: the order row; its lines from the arrays (product ids, names, unit prices,
-    /// quantities, line totals; the order's foreign key is checked at the end of the statement); the cart emptied;
-    /// the 201 response stored under the key. $1 id, $2 number, $3 cart id, $4 email, $5 name, $6 street, $7 city,
-    /// $8 postal code, $9 country, $10 card last4, $11 total, $12 currency, $13 created at, $14 product ids,
-    /// $15 names, $16 unit prices, $17 quantities, $18 line totals, $19 key, $20 request hash, $21 the response.
-    /// </summary>
-    public const string WriteOrder = """
-        WITH o AS (
-            INSERT INTO orders (id, number, cart_id, email, name, street, city, postal_code, country, card_last4, total_minor, currency, created_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-            RETURNING id),
-        l AS (
-            INSERT INTO order_lines (order_id, product_id, name, unit_price_minor, quantity, line_total_minor)
-            SELECT o.id, t.product_id, t.name, t.unit_price_minor, t.quantity, t.line_total_minor
-            FROM o, unnest($14::bigint[], $15::text[], $16::bigint[], $17::integer[], $18::bigint[])
-                AS t(product_id, name, unit_price_minor, quantity, line_total_minor)),
-        e AS (DELETE FROM cart_items WHERE cart_id = $3),
-        k AS (INSERT INTO idempotency_keys (cart_id, key, request_hash, status, response) VALUES ($3, $19, $20, 201, $21))
-        SELECT count(*) FROM o
-        """;
 
     /// <summary>Ends the checkout's transaction as the last statement of its write batch (no round trip of its own).</summary>
     public const string Commit = "COMMIT";
+
+    /// <summary>$1 id, $2 number, $3 cart id, $4 email, $5 name, $6 street, $7 city, $8 postal code, $9 country, $10 card last4, $11 total, $12 currency, $13 created at.</summary>
+    public const string InsertOrder = """
+        INSERT INTO orders (id, number, cart_id, email, name, street, city, postal_code, country, card_last4, total_minor, currency, created_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+        """;
+
+    /// <summary>$1 order id, $2 product id, $3 name, $4 unit price, $5 quantity, $6 line total.</summary>
+    public const string InsertLine = "INSERT INTO order_lines (order_id, product_id, name, unit_price_minor, quantity, line_total_minor) VALUES ($1, $2, $3, $4, $5, $6)";
+
+    /// <summary>$1 cart id.</summary>
+    public const string EmptyCart = "DELETE FROM cart_items WHERE cart_id = $1";
+
+    /// <summary>$1 cart id, $2 key, $3 request hash, $4 the 201 response.</summary>
+    public const string StoreResponse = "INSERT INTO idempotency_keys (cart_id, key, request_hash, status, response) VALUES ($1, $2, $3, 201, $4)";
 
     /// <summary>$1 order id, $2 cart id: only the cart that placed an order sees it.</summary>
     public const string OrderHead = "SELECT number, total_minor, currency, email, name, card_last4, created_at FROM orders WHERE id = $1 AND cart_id = $2";
