@@ -111,9 +111,10 @@ section=$(mktemp)
   echo "req/s of the rounds (run-to-run spread). Errors = non-2xx responses plus socket errors. The api rate"
   echo "limit is raised out of the way (wrk is one client address). Other work shares this host (see the load"
   echo "average), so absolute numbers move between runs; the ratios are the figures to read."
-  echo "The api runs as shipped: it keeps public catalog answers for 5 s (\`SHOP_CATALOG_CACHE_SECONDS\`), so a"
-  echo "round's repeated request is mostly served from that cache (as a popular page or search is in a shop); the"
-  echo "last table repeats the largest size with the cache off, every request reading the database."
+  echo "The api runs as shipped: it keeps catalog lists (pages, categories, searches) for 5 s"
+  echo "(\`SHOP_CATALOG_CACHE_SECONDS\`), so a round's repeated list request is mostly served from that cache (as a"
+  echo "popular page or search is in a shop); the by-id baseline always reads the database. The last table repeats"
+  echo "the largest size with the cache off, every request reading the database."
   echo "Targets: list and category ≥ 0.4×, search ≥ 0.2×, home page through nginx ≥ 0.1×, p99 < 50 ms, 0 errors."
   for size in $LABELS; do
     [[ -f "$RESULTS/${size}_total" ]] || continue

@@ -16,10 +16,12 @@ public static class CatalogEndpoints
         var catalog = api.MapGroup("").AddEndpointFilter<PublicCatalogCaching>().WithTags("Catalog");
         catalog.MapGet("/categories", GetCategoriesAsync)
             .WithName("ListCategories")
-            .WithSummary("List the categories with their product counts");
+            .WithSummary("List the categories with their product counts")
+            .WithMetadata(CatalogResponseCache.Kept.Instance);
         catalog.MapGet("/products", ListProductsAsync)
             .WithName("ListProducts")
-            .WithSummary("List products: filter by category, search words, sort; page by number or by cursor");
+            .WithSummary("List products: filter by category, search words, sort; page by number or by cursor")
+            .WithMetadata(CatalogResponseCache.Kept.Instance);
         catalog.MapGet("/products/{id}", GetProductAsync)
             .WithName("GetProduct")
             .WithSummary("Get one product");
@@ -80,8 +82,9 @@ public static class CatalogEndpoints
 /// HTTP caching of public catalog answers (never carts or orders, which live in other route groups): a
 /// 200 is sent with <c>Cache-Control: public, max-age=5</c> and a strong <c>ETag</c> (a hash of the body);
 /// a request whose <c>If-None-Match</c> names it gets 304 without a body. Problems are not cached, and are
-/// sent as <c>application/problem+json</c>. The api keeps each 200 in <see cref="CatalogResponseCache"/> for the
-/// same bound and answers from there (with <c>Age</c>) without reading the database.
+/// sent as <c>application/problem+json</c>. The api keeps each 200 of the lists (categories, product pages and
+/// searches) in <see cref="CatalogResponseCache"/> for the same bound and answers from there (with <c>Age</c>)
+/// without reading the database; a product by id is always read (its page shows the live stock).
 /// </summary>
 public sealed class PublicCatalogCaching : IEndpointFilter
 {

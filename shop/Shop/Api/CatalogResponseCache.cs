@@ -7,9 +7,9 @@ namespace Shop.Api;
 public sealed record CachedAnswer(byte[] Body, string ETag, DateTimeOffset StoredAt);
 
 /// <summary>
-/// The api's short-lived cache of public catalog answers (categories, product pages, searches, products by id),
-/// keyed by path and query string, so a popular page or search costs one database read per lifetime instead of
-/// one per request. The staleness bound is <see cref="ShopSettings.CatalogCacheLifetime"/> (SHOP_CATALOG_CACHE_SECONDS,
+/// The api's short-lived cache of public catalog lists (the endpoints marked <see cref="Kept"/>: categories, product
+/// pages and searches), keyed by path and query string, so a popular page or search costs one database read per
+/// lifetime instead of one per request. A product by id is not kept: its page shows the live stock. The staleness bound is <see cref="ShopSettings.CatalogCacheLifetime"/> (SHOP_CATALOG_CACHE_SECONDS,
 /// 5 s by default), the same as the answers' <c>Cache-Control: max-age</c>; an answer served from here carries its
 /// <c>Age</c>, so a cache downstream keeps it only for the rest of that bound. Carts, orders and the checkout's
 /// stock check never read it. Bounded: at most <see cref="MaxEntries"/> answers of at most <see cref="MaxBodyBytes"/>,
@@ -29,7 +29,8 @@ public sealed class CatalogResponseCache(ShopSettings settings, TimeProvider tim
     public string? KeyOf(HttpRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (Lifetime <= TimeSpan.Zero || !HttpMethods.IsGet(request.Method))
+        if (Lifetime <= TimeSpan.Zero || !HttpMethods.IsGet(request.Method)
+            || request.HttpContext.GetEndpoint()?.Metadata.GetMetadata<Kept>() is null)
         {
             return null;
         }
@@ -82,5 +83,15 @@ public sealed class CatalogResponseCache(ShopSettings settings, TimeProvider tim
         }
 
         _answers[key] = new CachedAnswer(body, etag, now);
+    }
+
+    /// <summary>Endpoint metadata: this endpoint's 200 answers may be kept.</summary>
+    public sealed class Kept
+    {
+        public static readonly Kept Instance = new();
+
+        private Kept()
+        {
+        }
     }
 }
