@@ -7,6 +7,8 @@
 #   BENCH_OPERATOR_RESYNC=30               OPERATOR_RESYNC_PERIOD of the operator under test, in seconds
 #   BENCH_OPERATOR_NAMESPACES=5  BENCH_OPERATOR_CONCURRENCY=16 (create requests in flight)
 #   SKIP_BUILD=1                           use the Release builds as they are
+#   BENCH_OPERATOR_DLL=path                the operator to measure (default: this tree's Release build), for A/B runs
+#   BENCH_OUTPUT=path                      where the report goes (default docs/benchmarks.md)
 # Each run starts a fresh emulator (Release build, pods simulated as by default) and operator, both on free ports
 # of 127.0.0.1, and stops them at its end; every wait has a deadline. DOTNET_* variables of the caller (e.g.
 # DOTNET_GCConserveMemory) reach the operator and are named in the report.
@@ -19,11 +21,15 @@ LARGE_RUNS=${BENCH_OPERATOR_LARGE_RUNS:-1}
 RESYNC=${BENCH_OPERATOR_RESYNC:-30}
 NAMESPACES=${BENCH_OPERATOR_NAMESPACES:-5}
 CONCURRENCY=${BENCH_OPERATOR_CONCURRENCY:-16}
+# Memory is read this many seconds after the queue was found quiet (empty, no worker busy, twice 1 s apart): the
+# operator compacts its heap once its queue has been empty for 2 s (IdleHeapCompactor), and the figure is meant to
+# be the settled process's.
+SETTLE=3
 STATE=${BENCH_OPERATOR_STATE_DIR:-$ROOT/.dev/bench-operator}
 OUT=${BENCH_OUTPUT:-$ROOT/docs/benchmarks.md}
 RESULTS=$STATE/results.jsonl
 EMULATOR_DLL=$ROOT/tests/KubeEmulator/bin/Release/net10.0/KubeEmulator.dll
-OPERATOR_DLL=$ROOT/operator/ShopOperator/bin/Release/net10.0/shop-operator.dll
+OPERATOR_DLL=${BENCH_OPERATOR_DLL:-$ROOT/operator/ShopOperator/bin/Release/net10.0/shop-operator.dll}
 HELPER=$ROOT/bench/operator_shops.py
 
 log() { printf '[bench-operator] %s\n' "$*" >&2; }
@@ -172,6 +178,7 @@ measure() { # size run
   ((errors == 0)) || note="${note:+$note, }$errors create requests failed"
 
   until_true $((300 + n / 10)) "quiet operator after convergence" pass_done "$n"
+  sleep "$SETTLE"
   local rss_converged heap_converged
   rss_converged=$(rss_bytes "$operator_pid")
   heap_converged=$(heap_bytes)
@@ -191,6 +198,7 @@ measure() { # size run
   restart_sync_s=$(elapsed "$operator_started" "$synced_at")
   until_true $((300 + n / 3)) "end of the restart's pass" pass_done "$n"
   restart_pass_s=$(elapsed "$operator_started" "$(now)")
+  sleep "$SETTLE"
   local after rss_restart hwm_restart heap_restart
   after=$(emulator_metrics)
   rss_restart=$(rss_bytes "$operator_pid")
@@ -225,11 +233,13 @@ measure() { # size run
     resync_at=$(now)
   fi
   sleep_until "$(awk -v s="$resync_at" -v p="$RESYNC" 'BEGIN {printf "%.3f", s + 0.5 * p}')"
+  # The operator's own /metrics is read just before cpu_a, not inside the idle window: one scrape costs the operator
+  # about 25 ms of CPU (measured by hand, 2026-11-29), 3 ms/s of a 9 s window.
+  adds_a=$(metric_sum "$(operator_metrics)" workqueue_adds_total '.')
   cpu_a=$(cpu_ticks "$operator_pid")
   local m_a rv_a
   rv_a=$(stored_version) # a list: read before the counters, so the window does not count it
   m_a=$(emulator_metrics); req_a=$(emulator_requests "$m_a"); wr_a=$(emulator_writes "$m_a")
-  adds_a=$(metric_sum "$(operator_metrics)" workqueue_adds_total '.')
   sleep_until "$(awk -v s="$resync_at" -v p="$RESYNC" 'BEGIN {printf "%.3f", s + 0.8 * p}')"
   cpu_b=$(cpu_ticks "$operator_pid")
   adds_b=$(metric_sum "$(operator_metrics)" workqueue_adds_total '.')
@@ -331,14 +341,15 @@ gc_env=$(env | grep -E '^DOTNET_(GC|gc|Tiered|TC_|ReadyToRun)' | sort | paste -s
   echo "connection Secret, spread over $NAMESPACES namespaces, are created $CONCURRENCY requests in flight; one watch counts"
   echo "\`Ready=True\`. Time to all Ready runs from the first create."
   echo "Memory: \`VmRSS\` of the operator's process (/proc), managed heap = its \`dotnet_total_memory_bytes\`, read"
-  echo "once the queue is empty and no worker busy for 1 s; cost per shop = (RSS − RSS of the same process before"
+  echo "$SETTLE s after the queue was found empty and no worker busy twice 1 s apart (the operator compacts its heap after"
+  echo "2 s of an empty queue); cost per shop = (RSS − RSS of the same process before"
   echo "any shop) / N. Restart: SIGTERM, then a new process; its requests and writes are the emulator's counters"
   echo "(\`GET /metrics\`, \`apiserver_request_total\`) from before the stop to the end of the new process's first pass"
   echo "(nothing else talks to the API then); \"changes stored\" is the emulator's resourceVersion delta (a no-op"
   echo "apply is a write request that stores nothing)."
   echo "Resync: utime+stime of the process (/proc/PID/stat) over one whole resync period, from 0.5 to 1.5 periods"
   echo "after a resync (seen as all N keys queued at once), so it holds exactly the next pass, and the requests in it;"
-  echo "the idle rate is read from 0.5 to 0.8 periods (no pass); the pass alone = the period's CPU minus its idle"
+  echo "the idle rate is read from 0.5 to 0.8 periods (no pass, no scrape of the operator); the pass alone = the period's CPU minus its idle"
   echo "part; the 10-minute estimate = the pass alone + 600 s at the idle rate. Medians of the runs; \"each run\""
   echo "is the run-to-run spread."
 } >"$header"

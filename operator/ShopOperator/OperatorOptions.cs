@@ -35,6 +35,9 @@ public sealed record OperatorOptions
 
     public RateLimiterOptions RateLimiter { get; init; } = RateLimiterOptions.Default;
 
+    /// <summary>The full GC after a burst of work (<see cref="IdleHeapCompactor"/>).</summary>
+    public HeapCompactionOptions HeapCompaction { get; init; } = HeapCompactionOptions.Default;
+
     /// <summary>How often a shop whose rollout or database is in progress is looked at again without an event.</summary>
     public TimeSpan ProgressPoll { get; init; } = TimeSpan.FromSeconds(10);
 

@@ -147,7 +147,7 @@ public sealed class CacheTransformTests
         var last = await server.AnswerAsync(c => Json(c, Page(8, 10, "")));
         var (watch, lines) = await server.OpenWatchAsync();
 
-        Assert.Contains("limit=500", first);
+        Assert.Contains("limit=" + Informer.ListPageSize, first);
         Assert.DoesNotContain("continue=", first);
         Assert.Contains("continue=token-1", second);
         Assert.Contains("continue=token-2", last);

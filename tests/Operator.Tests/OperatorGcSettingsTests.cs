@@ -19,4 +19,14 @@ public sealed class OperatorGcSettingsTests
         Assert.False(options["System.GC.Server"]?.GetValue<bool>() ?? false, "the operator must not run server GC");
         Assert.False(options["System.GC.Concurrent"]?.GetValue<bool>() ?? true, "the operator must not run background (concurrent) GC");
     }
+
+    [Fact]
+    public void The_built_operator_does_not_spin_idle_thread_pool_workers()
+    {
+        // Issue 14, idle CPU: half of an idle operator's CPU was thread-pool workers spinning after each wake-up.
+        var path = Path.Combine(AppContext.BaseDirectory, "shop-operator.runtimeconfig.json");
+        var options = JsonNode.Parse(File.ReadAllText(path))?["runtimeOptions"]?["configProperties"] as JsonObject;
+        Assert.NotNull(options);
+        Assert.Equal(0, options["System.Threading.ThreadPool.UnfairSemaphoreSpinLimit"]?.GetValue<int>());
+    }
 }

@@ -79,6 +79,11 @@ public static class OperatorHost
             sp.GetRequiredService<TimeProvider>(),
             new RateLimiter(sp.GetRequiredService<TimeProvider>(), options.RateLimiter),
             sp.GetRequiredService<OperatorMetrics>()));
+        services.AddSingleton(sp => new IdleHeapCompactor(
+            sp.GetRequiredService<WorkQueue>(),
+            sp.GetRequiredService<TimeProvider>(),
+            options.HeapCompaction,
+            sp.GetRequiredService<ILogger<IdleHeapCompactor>>()));
         services.AddSingleton<EventRecorder>();
         services.AddSingleton<ShopOperator.Database.IDatabaseProvisioner>(_ => new ShopOperator.Database.DatabaseProvisioner());
         services.AddSingleton<IReconciler, ShopReconciler>();

@@ -15,9 +15,11 @@ public sealed class OperatorService : BackgroundService
     private readonly OperatorMetrics _metrics;
     private readonly IHostApplicationLifetime _lifetime;
     private readonly ILogger<OperatorService> _logger;
+    private readonly IdleHeapCompactor _compactor;
 
-    public OperatorService(ClusterCache cache, Controller controller, LeaderElection election, OperatorMetrics metrics, IHostApplicationLifetime lifetime, ILogger<OperatorService> logger)
+    public OperatorService(ClusterCache cache, Controller controller, LeaderElection election, OperatorMetrics metrics, IHostApplicationLifetime lifetime, ILogger<OperatorService> logger, IdleHeapCompactor compactor)
     {
+        _compactor = compactor;
         _cache = cache;
         _controller = controller;
         _election = election;
@@ -34,6 +36,7 @@ public sealed class OperatorService : BackgroundService
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         var caches = _cache.RunAsync(stopping.Token);
         var synced = MarkSyncedAsync(stopping.Token);
+        var compaction = _compactor.RunAsync(stopping.Token);
         var outcome = await _election.RunAsync(_controller.RunWorkersAsync, stopping.Token);
         if (outcome == LeadershipOutcome.Lost)
         {
@@ -43,7 +46,7 @@ public sealed class OperatorService : BackgroundService
         }
 
         await stopping.CancelAsync();
-        await Task.WhenAll(caches, synced);
+        await Task.WhenAll(caches, synced, compaction);
     }
 
     private async Task MarkSyncedAsync(CancellationToken ct)

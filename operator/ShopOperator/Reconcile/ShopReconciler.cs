@@ -44,6 +44,8 @@ public sealed class ShopReconciler : IReconciler
     private readonly GatewayApi _gatewayApi;
     private readonly ConcurrentDictionary<string, string> _provisioned = new(StringComparer.Ordinal);
     private readonly WriteMemo _memo = new();
+    private readonly SettledPasses _settled = new();
+    private readonly OperatorMetrics? _metrics;
 
     public ShopReconciler(
         KubeApi api,
@@ -54,8 +56,10 @@ public sealed class ShopReconciler : IReconciler
         OperatorOptions options,
         ILogger<ShopReconciler> logger,
         ControllerDefinition definition,
-        GatewayApi gatewayApi)
+        GatewayApi gatewayApi,
+        OperatorMetrics? metrics = null)
     {
+        _metrics = metrics;
         _definition = definition;
         _gatewayApi = gatewayApi;
         _api = api;
@@ -75,8 +79,23 @@ public sealed class ShopReconciler : IReconciler
             // Deleted: children go with it through their owner references.
             _provisioned.TryRemove(ns + "/" + name, out _);
             _memo.Forget(ns, name);
+            _settled.Forget(ns + "/" + name);
             return ReconcileResult.Done;
         }
+
+        // A resync over exactly the inputs of the last settled pass ends here (SettledPasses says why that is safe).
+        string? inputs = null;
+        if (shop["metadata"]?["deletionTimestamp"] is null)
+        {
+            inputs = SettledPasses.Inputs(_cache, _definition.Owns, shop, ns, name);
+            if (_settled.IsSettled(ns + "/" + name, inputs))
+            {
+                _metrics?.SettledPasses.WithLabels(OperatorMetrics.ControllerName).Inc();
+                return ReconcileResult.Done;
+            }
+        }
+
+        _settled.Forget(ns + "/" + name);
 
         // The spec is validated once per pass; every step below works from this.
         var pass = Pass.Read(shop, ns, name, _time.GetUtcNow());
@@ -162,7 +181,16 @@ public sealed class ShopReconciler : IReconciler
             await _events.NormalAsync(shop, "Created", $"Created {created} objects for the shop", ct);
         }
 
-        return Result(plan, applied, database);
+        var result = Result(plan, applied, database);
+        if (inputs is not null
+            && result.Outcome == ReconcileOutcome.Done
+            && pass.Shop.Spec.Database.Provision is null
+            && ConditionSet.Find(status.Conditions, ConditionSet.Ready) is { Status: ConditionStatus.True })
+        {
+            _settled.Record(ns + "/" + name, inputs);
+        }
+
+        return result;
     }
 
     /// <summary>An HTTPRoute when the cluster does not serve the Gateway API: never sent, reported as refused (Ready names why).</summary>

@@ -77,6 +77,24 @@ public sealed class ClusterCache
         return null;
     }
 
+    /// <summary>The resourceVersion of a cached object, without parsing it; null when it is not cached.</summary>
+    public string? VersionOf(ResourceKind kind, string ns, string name)
+    {
+        foreach (var informer in _informers[kind])
+        {
+            if (informer.Namespace is null || informer.Namespace == ns)
+            {
+                return informer.VersionOf(ns, name);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Key and resourceVersion of every cached <paramref name="kind"/> controlled by <paramref name="owner"/>, unparsed.</summary>
+    public IEnumerable<(string Key, string Version)> VersionsOwnedBy(ResourceKind kind, string ns, string owner) =>
+        _informers[kind].Where(i => i.Namespace is null || i.Namespace == ns).SelectMany(i => i.VersionsOwnedBy(ns + "/" + owner));
+
     public IEnumerable<JsonObject> List(ResourceKind kind) => _informers[kind].SelectMany(i => i.List());
 
     public IEnumerable<string> Keys(ResourceKind kind) => _informers[kind].SelectMany(i => i.Keys);

@@ -67,6 +67,10 @@ public sealed class OperatorMetrics : IDisposable
             new HistogramConfiguration { LabelNames = ["verb", "host"], Buckets = [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60] });
         LeaderStatus = factory.CreateGauge("leader_election_master_status", "Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master", "name");
         LeaderElectionErrors = factory.CreateCounter("shop_operator_leader_election_errors_total", "Failed Lease calls of the leader elector (read, create, update), e.g. a missing RBAC permission", "name");
+        SettledPasses = factory.CreateCounter(
+            "shop_operator_settled_passes_total",
+            "Passes that ended at once because the ShopInstance, its children and its Secrets are at the resourceVersions of its last settled (Ready, no-op) pass",
+            "controller");
         CachesSynced = factory.CreateGauge("shop_operator_caches_synced", "1 once every informer cache has listed its kind");
 
         // Zero series from the start for our controller, queue and lease (controller-runtime does the same on
@@ -79,6 +83,7 @@ public sealed class OperatorMetrics : IDisposable
         ReconcileErrors.WithLabels(ControllerName);
         TerminalReconcileErrors.WithLabels(ControllerName);
         ReconcilePanics.WithLabels(ControllerName);
+        SettledPasses.WithLabels(ControllerName);
         ReconcileTime.WithLabels(ControllerName);
         ActiveWorkers.WithLabels(ControllerName).Set(0);
         MaxConcurrentReconciles.WithLabels(ControllerName).Set(Math.Max(1, options.Workers));
@@ -144,6 +149,9 @@ public sealed class OperatorMetrics : IDisposable
     public Counter LeaderElectionErrors { get; }
 
     public Gauge CachesSynced { get; }
+
+    /// <summary>Passes skipped by <see cref="Reconcile.SettledPasses"/> (counted in reconcile_total as success too).</summary>
+    public Counter SettledPasses { get; }
 
     /// <summary>
     /// A worker took <paramref name="key"/> from queue <paramref name="queue"/>: active workers, and the in-flight

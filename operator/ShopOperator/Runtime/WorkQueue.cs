@@ -39,6 +39,18 @@ public sealed class WorkQueue
         }
     }
 
+    /// <summary>Nothing queued and nothing being processed (keys waiting for a delayed add do not count).</summary>
+    public bool IsIdle
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _queue.Count == 0 && _processing.Count == 0;
+            }
+        }
+    }
+
     public void Add(string key)
     {
         lock (_gate)

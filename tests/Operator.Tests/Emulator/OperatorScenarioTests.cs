@@ -224,6 +224,38 @@ public sealed class OperatorScenarioTests(EmulatorFixture fixture, ITestOutputHe
     }
 
     [Fact]
+    public async Task A_resync_of_a_settled_shop_ends_at_once_and_a_drifted_child_is_still_repaired()
+    {
+        // Issue 14, the no-op pass: a pass over the same resourceVersions as the last settled one ends before
+        // building anything (SettledPasses); any change gives a child a new resourceVersion, so it is never skipped.
+        var (kube, op, ns) = await StartAsync("settled");
+        await using var _ = op;
+        await kube.CreateAsync(TestKube.Shop(ns, "demo"));
+        await kube.WaitForConditionAsync(ns, "demo", "Ready", "True");
+        await WaitQuietAsync(op);
+
+        var settled = op.Metrics.SettledPasses.WithLabels("shopinstance");
+        var skippedBefore = settled.Value;
+        var allBefore = Cluster.AllRequests;
+        op.Controller.EnqueueAll();
+        await Poll.UntilAsync(() => settled.Value > skippedBefore, what: "a settled pass on resync");
+        Assert.Equal(0, Cluster.AllRequests - allBefore);
+
+        // Drift: the pass that follows the edit is a full one and takes the image back.
+        await kube.UpdateAsync(ResourceKind.Deployment, ns, "demo-web", d => d["spec"]!["template"]!["spec"]!["containers"]![0]!["image"] = "evil/image:latest");
+        await Poll.UntilAsync(
+            async () => (string?)(await kube.GetAsync(ResourceKind.Deployment, ns, "demo-web"))!["spec"]!["template"]!["spec"]!["containers"]![0]!["image"] == TestKube.DigestA ? "" : null,
+            what: "the drifted image repaired");
+        await kube.WaitForConditionAsync(ns, "demo", "Ready", "True");
+        await WaitQuietAsync(op);
+
+        // Settled again: the next resync skips once more.
+        var skippedBeforeDrift = settled.Value;
+        op.Controller.EnqueueAll();
+        await Poll.UntilAsync(() => settled.Value > skippedBeforeDrift, what: "a settled pass after the repair");
+    }
+
+    [Fact]
     public async Task A_restarted_operator_sends_no_write_for_a_converged_shop()
     {
         // Issue 14: "0 writes on restart". What the operator applied is on each child (the applied-hash
