@@ -47,9 +47,33 @@ public sealed class WatchAndPatchTests() : EmulatorTest()
     [Fact]
     public async Task ApiConcepts_Watch_bookmarks_carry_the_current_resourceVersion()
     {
-        var lines = await WatchLinesAsync("resourceVersion=1&allowWatchBookmarks=true", 1);
+        // timeoutSeconds=3: the bookmark due 2 s before the deadline comes after about 1 s.
+        var lines = await WatchLinesAsync("resourceVersion=1&allowWatchBookmarks=true&timeoutSeconds=3", 1);
         Assert.Equal("BOOKMARK", lines[0]["type"]!.GetValue<string>());
         Assert.False(string.IsNullOrEmpty(lines[0]["object"]!["metadata"]!["resourceVersion"]!.GetValue<string>()));
+    }
+
+    /// <summary>
+    /// The apiserver's watch cache (k8s.io/apiserver storage/cacher, defaultBookmarkFrequency = time.Minute and
+    /// cacheWatcher.nextBookmarkTime) sends a bookmark a minute after the last one, or 2 s before the watch's deadline
+    /// when that comes first; an idle watch is not sent one every second (which made idle clients look busy).
+    /// </summary>
+    [Fact]
+    public async Task ApiConcepts_Watch_an_idle_watch_gets_its_bookmark_2s_before_its_deadline_not_every_second()
+    {
+        var started = DateTime.UtcNow;
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var response = await Http.GetAsync("/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=1&allowWatchBookmarks=true&timeoutSeconds=6", HttpCompletionOption.ResponseHeadersRead, cts.Token);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cts.Token));
+        var lines = new List<(TimeSpan At, string Type)>();
+        while (await reader.ReadLineAsync(cts.Token) is { } line)
+        {
+            lines.Add((DateTime.UtcNow - started, JsonNode.Parse(line)!["type"]!.GetValue<string>()));
+        }
+
+        var bookmark = Assert.Single(lines);
+        Assert.Equal("BOOKMARK", bookmark.Type);
+        Assert.True(bookmark.At >= TimeSpan.FromSeconds(3.5), $"the bookmark came after {bookmark.At}, before the deadline's 2 s");
     }
 
     [Fact]

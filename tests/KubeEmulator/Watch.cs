@@ -114,13 +114,23 @@ internal sealed partial class ApiStore
         context.Response.ContentType = "application/json";
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stop.Token);
         cts.CancelAfter(TimeSpan.FromSeconds(timeout));
+        // Bookmarks as the apiserver's watch cache sends them (staging/src/k8s.io/apiserver/pkg/storage/cacher:
+        // defaultBookmarkFrequency = time.Minute, and cacheWatcher.nextBookmarkTime): one a minute after the last
+        // (or the start), moved earlier to 2 s before the watch's deadline, so the client has the latest
+        // resourceVersion when the stream ends; none after that one. Events do not move it.
+        var deadline = DateTime.UtcNow.AddSeconds(timeout);
+        DateTime? nextBookmark = bookmarks ? NextBookmark(DateTime.UtcNow, deadline) : null;
         try
         {
             await context.Response.Body.FlushAsync(cts.Token);
             while (true)
             {
                 using var tick = CancellationTokenSource.CreateLinkedTokenSource(cts.Token);
-                tick.CancelAfter(TimeSpan.FromSeconds(1));
+                if (nextBookmark is { } due)
+                {
+                    tick.CancelAfter(due > DateTime.UtcNow ? due - DateTime.UtcNow : TimeSpan.Zero);
+                }
+
                 string? line = null;
                 try
                 {
@@ -133,10 +143,9 @@ internal sealed partial class ApiStore
                 }
                 catch (OperationCanceledException) when (!cts.IsCancellationRequested)
                 {
-                    if (bookmarks)
-                    {
-                        line = Bookmark(route.Type);
-                    }
+                    line = Bookmark(route.Type);
+                    var after = NextBookmark(DateTime.UtcNow, deadline);
+                    nextBookmark = after > nextBookmark ? after : null;
                 }
 
                 if (line is not null)
@@ -159,6 +168,13 @@ internal sealed partial class ApiStore
 
             _ = sentVersion;
         }
+    }
+
+    private static DateTime NextBookmark(DateTime now, DateTime deadline)
+    {
+        var heartbeat = now.AddMinutes(1);
+        var beforeDeadline = deadline.AddSeconds(-2);
+        return beforeDeadline < heartbeat ? beforeDeadline : heartbeat;
     }
 
     private string Bookmark(ResourceType type)
