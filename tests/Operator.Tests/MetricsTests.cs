@@ -53,9 +53,15 @@ public sealed partial class MetricsTests(EmulatorFixture fixture)
             "System.Runtime meter series (system_runtime_dotnet_*)",
             TimeSpan.FromMilliseconds(500));
 
-        // client-go's labels: code, method, host and verb, host.
-        Assert.Matches(RestRequests(), text);
-        Assert.Matches(RestDuration(), text);
+        // client-go's labels: code, method, host and verb, host. Read once the first list has answered: the scrape
+        // above may come before any request but the first (a 404 lookup) completed.
+        var answered = await Poll.UntilAsync(
+            async () => await ScrapeAsync(op) is { } later && RestRequests().IsMatch(later) ? later : null,
+            TimeSpan.FromSeconds(30),
+            "rest_client_requests_total with a 200 GET",
+            TimeSpan.FromMilliseconds(200));
+        Assert.Matches(RestRequests(), answered);
+        Assert.Matches(RestDuration(), answered);
     }
 
     [Fact]
