@@ -32,19 +32,12 @@ EMULATOR_DLL=$ROOT/tests/KubeEmulator/bin/Release/net10.0/KubeEmulator.dll
 OPERATOR_DLL=${BENCH_OPERATOR_DLL:-$ROOT/operator/ShopOperator/bin/Release/net10.0/shop-operator.dll}
 HELPER=$ROOT/bench/operator_shops.py
 
-log() { printf '[bench-operator] %s\n' "$*" >&2; }
+BENCH_NAME=bench-operator
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh" # log and free_port (its stack helpers are not used here; stop_all below is the EXIT trap)
 fail() { log "$*"; exit 1; }
 for tool in curl jq kubectl python3; do command -v "$tool" >/dev/null || fail "$tool is required"; done
 [[ "$RESYNC" =~ ^[0-9]+$ ]] && ((RESYNC >= 10)) || fail "BENCH_OPERATOR_RESYNC must be whole seconds, at least 10"
-
-# A free loopback port in 20000-40000 (nothing listening there now).
-free_port() {
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 20000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-  done
-}
 
 emulator_pid="" operator_pid=""
 stop_pid() { # pid: SIGTERM, then SIGKILL after 15 s
