@@ -16,5 +16,19 @@ for f in "${files[@]}"; do
   # VSTest counts a skipped test as not executed.
   skipped=$((skipped + ${t:-0} - ${x:-0}))
 done
+# The failed tests by name with their message's first line, just above the total, so that a CI log's tail names them.
+if [ "$failed" -ne 0 ]; then
+  for f in "${files[@]}"; do
+    perl -0777 -ne '
+      while (/<UnitTestResult [^>]*?testName="([^"]*)"[^>]*?outcome="(?:Failed|Error)"[^>]*>(.*?)<\/UnitTestResult>/sg) {
+        my ($name, $body) = ($1, $2);
+        my ($msg) = $body =~ /<Message>(.*?)<\/Message>/s;
+        $msg = defined $msg ? (split /\n/, $msg)[0] : "";
+        $msg = substr($msg, 0, 300);
+        for ($name, $msg) { s/&quot;/"/g; s/&lt;/</g; s/&gt;/>/g; s/&apos;/\x27/g; s/&amp;/&/g; }
+        print "FAILED $name: $msg\n";
+      }' "$f"
+  done
+fi
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
 if [ ${#files[@]} -eq 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then exit 1; fi
