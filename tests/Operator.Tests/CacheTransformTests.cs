@@ -163,6 +163,16 @@ public sealed class CacheTransformTests
         await Poll.UntilAsync(() => informer.Count == 9);
         Assert.Equal(["s1", "s7"], informer.NamesOwnedBy("ns/shop1").Order(StringComparer.Ordinal));
 
+        // A change of the same object keeps one entry; a new controller owner moves it (the index keeps a small
+        // array per owner, replaced whole).
+        await lines.Writer.WriteAsync($$"""{"type":"MODIFIED","object":{{Secret(7).Replace("\"resourceVersion\":\"7\"", "\"resourceVersion\":\"950\"", StringComparison.Ordinal)}}}""");
+        await Poll.UntilAsync(() => informer.VersionOf("ns", "s7") == "950");
+        Assert.Equal([("ns/s1", "1"), ("ns/s7", "950")], informer.VersionsOwnedBy("ns/shop1").Order());
+        await lines.Writer.WriteAsync($$"""{"type":"MODIFIED","object":{{Secret(1).Replace("shop1", "shop2", StringComparison.Ordinal).Replace("\"resourceVersion\":\"1\"", "\"resourceVersion\":\"951\"", StringComparison.Ordinal)}}}""");
+        await Poll.UntilAsync(() => informer.VersionOf("ns", "s1") == "951");
+        Assert.Equal(["s7"], informer.NamesOwnedBy("ns/shop1"));
+        Assert.Equal(["s1", "s2", "s5", "s8"], informer.NamesOwnedBy("ns/shop2").Order(StringComparer.Ordinal));
+
         await cts.CancelAsync();
         lines.Writer.Complete();
         await run.WaitAsync(TimeSpan.FromSeconds(10));

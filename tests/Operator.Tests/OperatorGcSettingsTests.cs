@@ -29,4 +29,14 @@ public sealed class OperatorGcSettingsTests
         Assert.NotNull(options);
         Assert.Equal(0, options["System.Threading.ThreadPool.UnfairSemaphoreSpinLimit"]?.GetValue<int>());
     }
+
+    [Fact]
+    public void The_built_operator_runs_without_tiered_pgo()
+    {
+        // Issue 14, memory and CPU at 1,000 shops: the instrumented tier doubled the JIT's work and its code heap.
+        var path = Path.Combine(AppContext.BaseDirectory, "shop-operator.runtimeconfig.json");
+        var options = JsonNode.Parse(File.ReadAllText(path))?["runtimeOptions"]?["configProperties"] as JsonObject;
+        Assert.NotNull(options);
+        Assert.False(options["System.Runtime.TieredPGO"]?.GetValue<bool>() ?? true, "the operator must not run tiered PGO");
+    }
 }
