@@ -212,15 +212,5 @@ public sealed class SnapshotReader(KubeApi api, HostResolver resolve, TimeProvid
         }
     }
 
-    private async Task<JsonObject?> GetOrNullAsync(ResourceKind kind, string ns, string name, CancellationToken ct)
-    {
-        try
-        {
-            return await api.GetAsync(kind, ns, name, ct);
-        }
-        catch (KubeApiException e) when (e.IsNotFound)
-        {
-            return null;
-        }
-    }
+    private Task<JsonObject?> GetOrNullAsync(ResourceKind kind, string ns, string name, CancellationToken ct) => api.TryGetAsync(kind, ns, name, ct);
 }

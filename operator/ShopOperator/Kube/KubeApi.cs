@@ -156,6 +156,14 @@ public sealed class KubeApi
     public Task<JsonObject?> GetAsync(ResourceKind kind, string ns, string name, CancellationToken ct) =>
         SendAsync(HttpMethod.Get, kind.Path(ns, name), null, ct);
 
+    /// <summary>
+    /// The object, or null when the server answers 404. Not found is the common answer where this is used (a child
+    /// about to be created is looked for first), so it is no exception: a thrown and caught exception per missing
+    /// child was about 5% of the operator's CPU while 1,000 new shops converged.
+    /// </summary>
+    public Task<JsonObject?> TryGetAsync(ResourceKind kind, string ns, string name, CancellationToken ct) =>
+        SendAsync(HttpMethod.Get, kind.Path(ns, name), null, ct, notFoundIsNull: true);
+
     public async Task<JsonObject> CreateAsync(ResourceKind kind, string? ns, JsonObject obj, CancellationToken ct, string? fieldManager = null) =>
         await SendAsync(HttpMethod.Post, kind.Path(ns) + (fieldManager is null ? "" : "?fieldManager=" + Uri.EscapeDataString(fieldManager)), obj, ct) ?? obj;
 
@@ -188,10 +196,15 @@ public sealed class KubeApi
         }
     }
 
-    private async Task<JsonObject?> SendAsync(HttpMethod method, string path, JsonObject? body, CancellationToken ct, MediaTypeHeaderValue? contentType = null)
+    private async Task<JsonObject?> SendAsync(HttpMethod method, string path, JsonObject? body, CancellationToken ct, MediaTypeHeaderValue? contentType = null, bool notFoundIsNull = false)
     {
         using var request = await NewRequestAsync(method, path, body, ct, contentType);
         using var response = await _client.HttpClient.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
+        if (notFoundIsNull && response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
         if (!response.IsSuccessStatusCode)
         {
             throw await ToExceptionAsync(response, ct);

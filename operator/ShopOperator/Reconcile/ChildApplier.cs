@@ -76,7 +76,7 @@ public sealed class ChildApplier
             {
                 // Not in our label-filtered cache: either it does not exist, or it is someone else's (or ours with
                 // our label removed). One targeted read tells which; it happens only when something is missing.
-                live = await TryGetAsync(kind, ns, name, ct);
+                live = await _api.TryGetAsync(kind, ns, name, ct);
                 if (live is null)
                 {
                     JsonObject created;
@@ -149,18 +149,6 @@ public sealed class ChildApplier
         ArgumentNullException.ThrowIfNull(e);
         var code = (int)e.StatusCode;
         return code is >= 400 and < 500 && e.StatusCode is not HttpStatusCode.Conflict and not HttpStatusCode.TooManyRequests;
-    }
-
-    private async Task<JsonObject?> TryGetAsync(ResourceKind kind, string ns, string name, CancellationToken ct)
-    {
-        try
-        {
-            return await _api.GetAsync(kind, ns, name, ct);
-        }
-        catch (KubeApiException e) when (e.IsNotFound)
-        {
-            return null;
-        }
     }
 
     /// <summary>

@@ -512,12 +512,8 @@ public sealed class ShopReconciler : IReconciler
     /// <summary>The admin Secret is the user's: our cache keeps only its key names, so its values are one targeted read.</summary>
     private async Task<IReadOnlyDictionary<string, string>?> ReadAdminSecretAsync(string ns, string secretName, CancellationToken ct)
     {
-        JsonObject? secret;
-        try
-        {
-            secret = await _api.GetAsync(ResourceKind.Secret, ns, secretName, ct);
-        }
-        catch (KubeApiException e) when (e.IsNotFound)
+        var secret = await _api.TryGetAsync(ResourceKind.Secret, ns, secretName, ct);
+        if (secret is null)
         {
             return null;
         }
