@@ -297,6 +297,45 @@ public sealed class ConformanceTests() : EmulatorTest(new EmulatorOptions { Depl
         Assert.Equal(5, names.Distinct().Count());
     }
 
+    /// <summary>
+    /// API concepts, "Retrieving large results sets in chunks", and ListMeta.remainingItemCount: "If the list request
+    /// contained label or field selectors, then the number of remaining items is unknown and the field will be left
+    /// unset"; on an unfiltered chunk it counts what follows. Pages of a filtered list across namespaces hold only
+    /// matches, each once, in key order, and an object deleted between pages is simply not listed.
+    /// </summary>
+    [Fact]
+    public async Task ApiConcepts_List_chunks_across_namespaces_with_selectors_and_remainingItemCount_only_unfiltered()
+    {
+        foreach (var ns in new[] { "chunk-b", "chunk-a" })
+        {
+            await Client.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = ns } });
+            for (var i = 0; i < 7; i++)
+            {
+                await Client.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = $"c{i}", Labels = new Dictionary<string, string> { ["chunk"] = i % 3 == 0 ? "skip" : "take" } } }, ns);
+            }
+        }
+
+        var unfiltered = await Client.ListNamespacedConfigMapAsync("chunk-a", limit: 3);
+        Assert.Equal(["c0", "c1", "c2"], unfiltered.Items.Select(i => i.Metadata.Name));
+        Assert.Equal(4, unfiltered.Metadata.RemainingItemCount);
+
+        var names = new List<string>();
+        var page = await Client.ListConfigMapForAllNamespacesAsync(labelSelector: "chunk=take", limit: 3);
+        Assert.Null(page.Metadata.RemainingItemCount);
+        names.AddRange(page.Items.Select(i => $"{i.Metadata.NamespaceProperty}/{i.Metadata.Name}"));
+        await Client.DeleteNamespacedConfigMapAsync("c5", "chunk-b");
+        while (page.Metadata.ContinueProperty is { } token)
+        {
+            page = await Client.ListConfigMapForAllNamespacesAsync(labelSelector: "chunk=take", limit: 3, continueParameter: token);
+            Assert.Null(page.Metadata.RemainingItemCount);
+            Assert.InRange(page.Items.Count, 1, 3);
+            names.AddRange(page.Items.Select(i => $"{i.Metadata.NamespaceProperty}/{i.Metadata.Name}"));
+        }
+
+        string[] expected = ["chunk-a/c1", "chunk-a/c2", "chunk-a/c4", "chunk-a/c5", "chunk-b/c1", "chunk-b/c2", "chunk-b/c4"];
+        Assert.Equal(expected, names.Where(n => n.StartsWith("chunk-", StringComparison.Ordinal)));
+    }
+
     [Fact]
     public async Task Watch_List_then_watch_from_its_resourceVersion_misses_nothing_and_410_after_compaction()
     {
