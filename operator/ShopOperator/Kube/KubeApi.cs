@@ -62,14 +62,17 @@ public sealed class KubeApi
         var items = new List<JsonObject>();
         if (list["items"] is JsonArray array)
         {
-            foreach (var item in array)
+            // Detached from the list rather than deep-copied: a node has one parent, and the list is dropped here.
+            var nodes = array.ToList();
+            array.Clear();
+            foreach (var item in nodes)
             {
                 if (item is JsonObject obj)
                 {
                     // List items carry no apiVersion/kind; put them back so cached objects look like watched ones.
                     obj["apiVersion"] ??= kind.ApiVersion;
                     obj["kind"] ??= kind.Kind;
-                    items.Add((JsonObject)obj.DeepClone());
+                    items.Add(obj);
                 }
             }
         }
@@ -210,8 +213,9 @@ public sealed class KubeApi
             throw await ToExceptionAsync(response, ct);
         }
 
-        var text = await response.Content.ReadAsStringAsync(ct);
-        return text.Length == 0 ? null : JsonNode.Parse(text) as JsonObject;
+        // Parsed from the buffered UTF-8 body: no UTF-16 copy of it as a string first.
+        var utf8 = await response.Content.ReadAsByteArrayAsync(ct);
+        return utf8.Length == 0 ? null : JsonNode.Parse(utf8) as JsonObject;
     }
 
     private async Task<HttpRequestMessage> NewRequestAsync(HttpMethod method, string path, JsonObject? body, CancellationToken ct, MediaTypeHeaderValue? contentType = null)
