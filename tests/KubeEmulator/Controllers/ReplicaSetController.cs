@@ -173,19 +173,19 @@ internal sealed partial class ApiStore
         {
             var started = i < existing.Count;
             var (podKey, pod) = started ? existing[i] : NewPod(podType, rs, template);
-            var next = (JsonObject)pod.DeepClone();
             var ip = pod["status"]?["podIP"]?.GetValue<string>() ?? NextPodIp();
-            next["status"] = PodStatus.For(pod, verdicts, i < ready, started, now, _options.DeploymentControllerDelay, ip);
-            if (!JsonNode.DeepEquals(next["status"], pod["status"]))
+            var podStatus = PodStatus.For(pod, verdicts, i < ready, started, now, _options.DeploymentControllerDelay, ip);
+            if (!JsonNode.DeepEquals(podStatus, pod["status"]))
             {
+                // Copied only when it changes: a step of a rollout leaves most pods as they are.
+                var next = (JsonObject)pod.DeepClone();
+                next["status"] = podStatus;
                 Store(podType, podKey, next, started ? "MODIFIED" : "ADDED");
             }
         }
 
         var readyNow = ControlledBy(rs).Count(p => PodStatus.IsReady(p.Obj));
-        var nextRs = (JsonObject)rs.DeepClone();
-        nextRs["spec"]!["replicas"] = total;
-        nextRs["metadata"]!["annotations"]!["deployment.kubernetes.io/desired-replicas"] = (deployment["spec"]?["replicas"]?.GetValue<int>() ?? 1).ToString(CultureInfo.InvariantCulture);
+        var desiredReplicas = (deployment["spec"]?["replicas"]?.GetValue<int>() ?? 1).ToString(CultureInfo.InvariantCulture);
         var status = new JsonObject
         {
             ["replicas"] = total,
@@ -202,6 +202,17 @@ internal sealed partial class ApiStore
             }
         }
 
+        if (rs["spec"]?["replicas"] is JsonValue replicas && replicas.TryGetValue<int>(out var current) && current == total
+            && rs["metadata"]?["annotations"]?["deployment.kubernetes.io/desired-replicas"] is JsonValue annotation
+            && annotation.TryGetValue<string>(out var annotated) && annotated == desiredReplicas && JsonNode.DeepEquals(status, rs["status"]))
+        {
+            // Nothing to write (the copy below is only made for a change): same replicas, annotation and status.
+            return;
+        }
+
+        var nextRs = (JsonObject)rs.DeepClone();
+        nextRs["spec"]!["replicas"] = total;
+        nextRs["metadata"]!["annotations"]!["deployment.kubernetes.io/desired-replicas"] = desiredReplicas;
         nextRs["status"] = status;
         if (!JsonNode.DeepEquals(nextRs["spec"], rs["spec"]) && rs["metadata"]?["generation"] is not null)
         {
