@@ -90,6 +90,19 @@ public sealed class PodsAndEndpointSlicesTests() : EmulatorTest(new EmulatorOpti
     private async Task<List<JsonObject>> PodsUntilAsync(string app, Func<List<JsonObject>, bool> done) =>
         await Poll.UntilAsync(() => PodsOfAsync(app), done, Timeout);
 
+    [Theory]
+    [InlineData("seed-255992")] // its FNV-1a hash is 6495: four digits
+    [InlineData("4f0c1a9e-2b7d-4c51-9a3e-0d8b6f2e7c14")]
+    public void Generated_names_end_in_five_characters_of_the_generateName_alphabet_even_when_the_hash_is_short(string seed)
+    {
+        // names.SimpleNameGenerator: generateName + rand.String(5) over "bcdfghjklmnpqrstvwxz2456789". A pod's or an
+        // EndpointSlice's name took the first five of the hash's digits, and a hash below 10,000 failed the write.
+        var suffix = ApiStore.NameSuffix(seed);
+
+        Assert.Equal(5, suffix.Length);
+        Assert.All(suffix, c => Assert.Contains(c, "bcdfghjklmnpqrstvwxz2456789"));
+    }
+
     [Fact]
     public async Task Deployments_ReplicaSets_and_Pods_carry_pod_template_hash_and_controller_owner_references()
     {

@@ -47,7 +47,7 @@ internal sealed partial class ApiStore
         var desired = Slice(service, pods);
         if (existing.Count == 0)
         {
-            var name = $"{Meta(service, "name")}-{TemplateHash(Meta(service, "uid")!)[..5]}";
+            var name = $"{Meta(service, "name")}-{NameSuffix(Meta(service, "uid")!)}";
             desired["metadata"]!["name"] = name;
             Initialize(desired, sliceType, ns);
             Store(sliceType, Key(sliceType, ns, name), desired, "ADDED");

@@ -38,6 +38,12 @@ internal sealed partial class ApiStore
         return new string([.. hash.ToString(CultureInfo.InvariantCulture).Select(c => alphabet[c % alphabet.Length])]);
     }
 
+    /// <summary>
+    /// The five characters a generated name ends in (upstream: generateName's rand.String(5) of the same alphabet),
+    /// derived from <paramref name="seed"/>: a hash of fewer than five digits is padded, never cut past its end.
+    /// </summary>
+    internal static string NameSuffix(string seed) => TemplateHash(seed).PadLeft(5, 'b')[..5];
+
     private static JsonObject ControllerRef(JsonObject owner) => new()
     {
         ["apiVersion"] = owner["apiVersion"]!.DeepClone(),
@@ -232,7 +238,7 @@ internal sealed partial class ApiStore
         string name;
         do
         {
-            name = $"{Meta(rs, "name")}-{TemplateHash(Guid.NewGuid().ToString())[..5]}";
+            name = $"{Meta(rs, "name")}-{NameSuffix(Guid.NewGuid().ToString())}";
         }
         while (_objects.ContainsKey(Key(podType, ns, name)));
 
