@@ -171,8 +171,16 @@ internal sealed partial class ApiStore
 
                 if (line is not null)
                 {
-                    await context.Response.WriteAsync(line + "\n", cts.Token);
-                    await context.Response.Body.FlushAsync(cts.Token);
+                    // Events queued meanwhile go out in the same flush: a burst of writes costs one send, not one each.
+                    var body = context.Response.BodyWriter;
+                    do
+                    {
+                        Encoding.UTF8.GetBytes(line, body);
+                        body.Write("\n"u8);
+                    }
+                    while (channel.Reader.TryRead(out line));
+
+                    await body.FlushAsync(cts.Token);
                 }
             }
         }
