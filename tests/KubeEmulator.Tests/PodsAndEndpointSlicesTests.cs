@@ -90,6 +90,19 @@ public sealed class PodsAndEndpointSlicesTests() : EmulatorTest(new EmulatorOpti
     private async Task<List<JsonObject>> PodsUntilAsync(string app, Func<List<JsonObject>, bool> done) =>
         await Poll.UntilAsync(() => PodsOfAsync(app), done, Timeout);
 
+    [Theory]
+    [InlineData("seed-255992")] // its FNV-1a hash is 6495: four digits
+    [InlineData("4f0c1a9e-2b7d-4c51-9a3e-0d8b6f2e7c14")]
+    public void Generated_names_end_in_five_characters_of_the_generateName_alphabet_even_when_the_hash_is_short(string seed)
+    {
+        // names.SimpleNameGenerator: generateName + rand.String(5) over "bcdfghjklmnpqrstvwxz2456789". A pod's or an
+        // EndpointSlice's name took the first five of the hash's digits, and a hash below 10,000 failed the write.
+        var suffix = ApiStore.NameSuffix(seed);
+
+        Assert.Equal(5, suffix.Length);
+        Assert.All(suffix, c => Assert.Contains(c, "bcdfghjklmnpqrstvwxz2456789"));
+    }
+
     [Fact]
     public async Task Deployments_ReplicaSets_and_Pods_carry_pod_template_hash_and_controller_owner_references()
     {
@@ -289,6 +302,55 @@ public sealed class PodsAndEndpointSlicesTests() : EmulatorTest(new EmulatorOpti
         await Api.OkAsync(HttpMethod.Put, $"{Deployments}/web", deployment);
         var after = await Poll.UntilAsync(() => Api.ItemsAsync(slices), s => s.Count == 1 && s[0]["endpoints"] is null, Timeout);
         Assert.Null(after[0]["endpoints"]);
+    }
+
+    [Fact]
+    public async Task EndpointSlices_A_pod_change_reaches_every_Service_selecting_it_also_after_a_selector_changes()
+    {
+        // The endpointslice controller syncs every Service whose selector matches the changed pod (its pod handler
+        // looks the Services up by the pod's labels); a Service whose selector changed follows its new selector.
+        async Task ServiceAsync(string name, JsonObject selector) =>
+            await Api.OkAsync(HttpMethod.Post, "/api/v1/namespaces/default/services", new JsonObject
+            {
+                ["apiVersion"] = "v1",
+                ["kind"] = "Service",
+                ["metadata"] = new JsonObject { ["name"] = name },
+                ["spec"] = new JsonObject { ["selector"] = selector, ["ports"] = new JsonArray(new JsonObject { ["port"] = 80, ["targetPort"] = 8080 }) },
+            });
+        async Task EndpointsUntilAsync(int a, int b, int c)
+        {
+            var items = await Poll.UntilAsync(
+                () => Api.ItemsAsync("/apis/discovery.k8s.io/v1/namespaces/default/endpointslices"),
+                s => Counts(s) is var n && n.GetValueOrDefault("a") == a && n.GetValueOrDefault("b") == b && n.GetValueOrDefault("c") == c,
+                Timeout);
+            var counts = Counts(items);
+            Assert.Equal((a, b, c), (counts.GetValueOrDefault("a"), counts.GetValueOrDefault("b"), counts.GetValueOrDefault("c")));
+        }
+
+        static Dictionary<string, int> Counts(List<JsonObject> slices) => slices.ToDictionary(
+            s => s["metadata"]!["labels"]!["kubernetes.io/service-name"]!.GetValue<string>(),
+            s => (s["endpoints"] as JsonArray)?.Count(e => e!["conditions"]!["ready"]!.GetValue<bool>()) ?? 0);
+
+        await ServiceAsync("a", new JsonObject { ["app"] = "multi", ["tier"] = "web" });
+        await ServiceAsync("b", new JsonObject { ["tier"] = "web" });
+        await ServiceAsync("c", new JsonObject { ["app"] = "other" });
+        var deployment = Deployment("multi", 1, Container("img:1"));
+        deployment["spec"]!["template"]!["metadata"]!["labels"]!["tier"] = "web";
+        await Api.OkAsync(HttpMethod.Post, Deployments, deployment);
+        await EndpointsUntilAsync(a: 1, b: 1, c: 0);
+
+        var c = await Api.OkAsync(HttpMethod.Get, "/api/v1/namespaces/default/services/c");
+        c["spec"]!["selector"] = new JsonObject { ["tier"] = "web" };
+        await Api.OkAsync(HttpMethod.Put, "/api/v1/namespaces/default/services/c", c);
+        var a = await Api.OkAsync(HttpMethod.Get, "/api/v1/namespaces/default/services/a");
+        a["spec"]!["selector"] = new JsonObject { ["zone"] = "none" };
+        await Api.OkAsync(HttpMethod.Put, "/api/v1/namespaces/default/services/a", a);
+        await EndpointsUntilAsync(a: 0, b: 1, c: 1);
+
+        var scaled = await Api.OkAsync(HttpMethod.Get, $"{Deployments}/multi");
+        scaled["spec"]!["replicas"] = 2;
+        await Api.OkAsync(HttpMethod.Put, $"{Deployments}/multi", scaled);
+        await EndpointsUntilAsync(a: 0, b: 2, c: 2);
     }
 
     [Fact]

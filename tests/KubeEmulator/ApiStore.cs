@@ -56,7 +56,12 @@ internal sealed partial class ApiStore
         CloseWatches();
     }
 
-    private sealed record WatchEvent(long ResourceVersion, string Collection, string Type, JsonObject Object);
+    /// <summary>A stored change as watches see it: <paramref name="Line"/> is its line of a watch stream.</summary>
+    private sealed record WatchEvent(long ResourceVersion, string Collection, string? Namespace, string Line)
+    {
+        /// <summary>The object, read back from the line: only a watch resuming from an older resourceVersion needs it, to match its selectors.</summary>
+        public JsonObject Object() => JsonNode.Parse(Line)!["object"]!.AsObject();
+    }
 
     private sealed record Route(ResourceType Type, string? Namespace, string? Name, string? Subresource)
     {

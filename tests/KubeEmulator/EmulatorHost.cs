@@ -57,7 +57,9 @@ public sealed class EmulatorHost : IAsyncDisposable
     public static async Task<EmulatorHost> StartAsync(EmulatorOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var builder = WebApplication.CreateSlimBuilder();
+        // No reload of appsettings on change: that watches the working directory and everything below it, and
+        // costs CPU whenever a process writes there (the operator's log in `make bench-operator`).
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.WebHost.UseUrls($"http://127.0.0.1:{options.Port}");
         builder.Logging.ClearProviders();
         var app = builder.Build();

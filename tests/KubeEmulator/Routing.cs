@@ -336,6 +336,13 @@ internal sealed partial class ApiStore
             return true;
         }
 
+        var parts = trimmed.Trim('/').Split('/');
+        if (trimmed is not ("/version" or "/api" or "/apis" or "/api/v1") && !(parts.Length is 2 or 3 && parts[0] == "apis"))
+        {
+            // Every resource request passes here: it is told apart without taking the store's lock.
+            return false;
+        }
+
         lock (_gate)
         {
             switch (trimmed)
@@ -354,7 +361,6 @@ internal sealed partial class ApiStore
                     return true;
             }
 
-            var parts = trimmed.Trim('/').Split('/');
             if (parts.Length == 3 && parts[0] == "apis")
             {
                 answer = _types.Exists(t => t.Group == parts[1] && t.Version == parts[2]) ? Discovery.ResourceList(_types, parts[1], parts[2]) : null;

@@ -1,4 +1,7 @@
+using System.Buffers;
 using System.Globalization;
+using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 
@@ -9,34 +12,52 @@ internal sealed partial class ApiStore
 {
     private void Publish(ResourceType type, string eventType, JsonObject obj, JsonObject? old)
     {
-        var copy = (JsonObject)obj.DeepClone();
-        _history.AddLast(new WatchEvent(_resourceVersion, type.Collection, eventType, copy));
+        // The event is serialized once, under the lock, as its line of a watch stream: every watch it goes to and the
+        // history share that text, so the object needs no copy (a later write replaces it, and the text stays).
+        var line = Line(eventType, obj);
+        var ns = Meta(obj, "namespace");
+        _history.AddLast(new WatchEvent(_resourceVersion, type.Collection, ns, line));
         while (_history.Count > _options.WatchHistoryWindow)
         {
             _oldestKept = _history.First!.Value.ResourceVersion;
             _history.RemoveFirst();
         }
 
+        string? deletedLine = null;
         foreach (var sink in _watchers)
         {
-            if (sink.Collection != type.Collection || (sink.Namespace is not null && sink.Namespace != Meta(obj, "namespace")))
+            if (sink.Collection != type.Collection || (sink.Namespace is not null && sink.Namespace != ns))
             {
                 continue;
             }
 
             if (sink.Matches(obj))
             {
-                sink.Channel.Writer.TryWrite(Line(eventType, copy));
+                sink.Channel.Writer.TryWrite(line);
             }
             else if (old is not null && sink.Matches(old))
             {
                 // As the watch cache does: an object that stops matching the selector is DELETED for that watch.
-                sink.Channel.Writer.TryWrite(Line("DELETED", copy));
+                sink.Channel.Writer.TryWrite(deletedLine ??= Line("DELETED", obj));
             }
         }
     }
 
-    private static string Line(string type, JsonObject obj) => new JsonObject { ["type"] = type, ["object"] = obj.DeepClone() }.ToJsonString();
+    /// <summary>One watch event as its line of the stream: <c>{"type":...,"object":...}</c>, written straight from <paramref name="obj"/> (no copy of it).</summary>
+    private static string Line(string type, JsonObject obj)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type", type);
+            writer.WritePropertyName("object");
+            obj.WriteTo(writer);
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
 
     private void CloseWatches()
     {
@@ -101,9 +122,9 @@ internal sealed partial class ApiStore
             else
             {
                 foreach (var e in _history.Where(h => h.ResourceVersion > from && h.Collection == route.Type.Collection
-                    && (route.Namespace is null || Meta(h.Object, "namespace") == route.Namespace) && Matches(h.Object)))
+                    && (route.Namespace is null || h.Namespace == route.Namespace) && Matches(h.Object())))
                 {
-                    channel.Writer.TryWrite(Line(e.Type, e.Object));
+                    channel.Writer.TryWrite(e.Line);
                 }
 
                 _watchers.Add(sink);
@@ -150,8 +171,16 @@ internal sealed partial class ApiStore
 
                 if (line is not null)
                 {
-                    await context.Response.WriteAsync(line + "\n", cts.Token);
-                    await context.Response.Body.FlushAsync(cts.Token);
+                    // Events queued meanwhile go out in the same flush: a burst of writes costs one send, not one each.
+                    var body = context.Response.BodyWriter;
+                    do
+                    {
+                        Encoding.UTF8.GetBytes(line, body);
+                        body.Write("\n"u8);
+                    }
+                    while (channel.Reader.TryRead(out line));
+
+                    await body.FlushAsync(cts.Token);
                 }
             }
         }

@@ -44,10 +44,12 @@ internal sealed partial class ApiStore
                     var complete = DeploymentController.IsComplete(pods, desired);
                     var deadline = TimeSpan.FromSeconds(current["spec"]?["progressDeadlineSeconds"]?.GetValue<int>() ?? 600);
                     var exceeded = !complete && _time.GetUtcNow() - started >= deadline;
-                    var next = (JsonObject)current.DeepClone();
-                    next["status"] = DeploymentController.Status(current, pods, exceeded, Now());
-                    if (!JsonNode.DeepEquals(next["status"], current["status"]))
+                    var status = DeploymentController.Status(current, pods, exceeded, Now());
+                    if (!JsonNode.DeepEquals(status, current["status"]))
                     {
+                        // Copied only when it changes: most steps of a waiting rollout report the same status.
+                        var next = (JsonObject)current.DeepClone();
+                        next["status"] = status;
                         Store(type, key, next, "MODIFIED");
                     }
 

@@ -19,6 +19,41 @@ internal sealed partial class ApiStore
     /// <summary>Per namespace: each Service's key → its selector (non-empty label map), for the Services that get a slice.</summary>
     private readonly Dictionary<string, Dictionary<string, Dictionary<string, string>>> _selectors = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// The keys of those Services by one label of their selector ("ns|key=value", its first key in ordinal order): a pod
+    /// can only be selected by the Services filed under one of its own labels, so a pod change looks at those alone.
+    /// </summary>
+    private readonly Dictionary<string, HashSet<string>> _servicesBySelectorLabel = new(StringComparer.Ordinal);
+
+    private static string SelectorEntry(string ns, Dictionary<string, string> selector)
+    {
+        var first = selector.Keys.Min(StringComparer.Ordinal)!;
+        return $"{ns}|{first}={selector[first]}";
+    }
+
+    /// <summary>Files <paramref name="key"/>'s selector (null: it gets no slice) in <paramref name="selectors"/> and the label index.</summary>
+    private void SetSelector(string ns, Dictionary<string, Dictionary<string, string>> selectors, string key, Dictionary<string, string>? selector)
+    {
+        if (selectors.Remove(key, out var previous))
+        {
+            _servicesBySelectorLabel.GetValueOrDefault(SelectorEntry(ns, previous))?.Remove(key);
+        }
+
+        if (selector is null)
+        {
+            return;
+        }
+
+        selectors[key] = selector;
+        var entry = SelectorEntry(ns, selector);
+        if (!_servicesBySelectorLabel.TryGetValue(entry, out var keys))
+        {
+            _servicesBySelectorLabel[entry] = keys = new HashSet<string>(StringComparer.Ordinal);
+        }
+
+        keys.Add(key);
+    }
+
     private void ServiceChanged(string ns, string key, JsonObject service)
     {
         if (!_selectors.TryGetValue(ns, out var selectors))
@@ -32,7 +67,7 @@ internal sealed partial class ApiStore
             || service["spec"]?["type"]?.GetValue<string>() == "ExternalName" || service["metadata"]?["deletionTimestamp"] is not null)
         {
             // "Services without selectors": the controller manages no slice for them.
-            selectors.Remove(key);
+            SetSelector(ns, selectors, key, null);
             foreach (var (sliceKey, slice) in existing)
             {
                 Remove(sliceType, sliceKey, slice);
@@ -42,12 +77,12 @@ internal sealed partial class ApiStore
         }
 
         var map = selector.ToDictionary(p => p.Key, p => Rules.Text(p.Value) ?? "", StringComparer.Ordinal);
-        selectors[key] = map;
+        SetSelector(ns, selectors, key, map);
         var pods = PodsWithLabels(ns, map).Select(k => _objects[k]).Where(p => Selects(map, p)).ToList();
         var desired = Slice(service, pods);
         if (existing.Count == 0)
         {
-            var name = $"{Meta(service, "name")}-{TemplateHash(Meta(service, "uid")!)[..5]}";
+            var name = $"{Meta(service, "name")}-{NameSuffix(Meta(service, "uid")!)}";
             desired["metadata"]!["name"] = name;
             Initialize(desired, sliceType, ns);
             Store(sliceType, Key(sliceType, ns, name), desired, "ADDED");
@@ -114,7 +149,10 @@ internal sealed partial class ApiStore
 
         var sliceType = BuiltInType("discovery.k8s.io", "endpointslices");
         var stored = _objects.ContainsKey(key) && pod["metadata"]?["deletionTimestamp"] is null;
-        foreach (var (serviceKey, selector) in selectors.Where(s => Selects(s.Value, pod)).ToList())
+        var candidates = (pod["metadata"]?["labels"] as JsonObject ?? [])
+            .SelectMany(l => _servicesBySelectorLabel.GetValueOrDefault($"{ns}|{l.Key}={Rules.Text(l.Value)}") ?? [])
+            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+        foreach (var serviceKey in candidates.Where(k => selectors.TryGetValue(k, out var selector) && Selects(selector, pod)).ToList())
         {
             if (!_objects.TryGetValue(serviceKey, out var service))
             {

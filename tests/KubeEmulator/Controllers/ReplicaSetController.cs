@@ -38,6 +38,12 @@ internal sealed partial class ApiStore
         return new string([.. hash.ToString(CultureInfo.InvariantCulture).Select(c => alphabet[c % alphabet.Length])]);
     }
 
+    /// <summary>
+    /// The five characters a generated name ends in (upstream: generateName's rand.String(5) of the same alphabet),
+    /// derived from <paramref name="seed"/>: a hash of fewer than five digits is padded, never cut past its end.
+    /// </summary>
+    internal static string NameSuffix(string seed) => TemplateHash(seed).PadLeft(5, 'b')[..5];
+
     private static JsonObject ControllerRef(JsonObject owner) => new()
     {
         ["apiVersion"] = owner["apiVersion"]!.DeepClone(),
@@ -173,19 +179,19 @@ internal sealed partial class ApiStore
         {
             var started = i < existing.Count;
             var (podKey, pod) = started ? existing[i] : NewPod(podType, rs, template);
-            var next = (JsonObject)pod.DeepClone();
             var ip = pod["status"]?["podIP"]?.GetValue<string>() ?? NextPodIp();
-            next["status"] = PodStatus.For(pod, verdicts, i < ready, started, now, _options.DeploymentControllerDelay, ip);
-            if (!JsonNode.DeepEquals(next["status"], pod["status"]))
+            var podStatus = PodStatus.For(pod, verdicts, i < ready, started, now, _options.DeploymentControllerDelay, ip);
+            if (!JsonNode.DeepEquals(podStatus, pod["status"]))
             {
+                // Copied only when it changes: a step of a rollout leaves most pods as they are.
+                var next = (JsonObject)pod.DeepClone();
+                next["status"] = podStatus;
                 Store(podType, podKey, next, started ? "MODIFIED" : "ADDED");
             }
         }
 
         var readyNow = ControlledBy(rs).Count(p => PodStatus.IsReady(p.Obj));
-        var nextRs = (JsonObject)rs.DeepClone();
-        nextRs["spec"]!["replicas"] = total;
-        nextRs["metadata"]!["annotations"]!["deployment.kubernetes.io/desired-replicas"] = (deployment["spec"]?["replicas"]?.GetValue<int>() ?? 1).ToString(CultureInfo.InvariantCulture);
+        var desiredReplicas = (deployment["spec"]?["replicas"]?.GetValue<int>() ?? 1).ToString(CultureInfo.InvariantCulture);
         var status = new JsonObject
         {
             ["replicas"] = total,
@@ -202,6 +208,17 @@ internal sealed partial class ApiStore
             }
         }
 
+        if (rs["spec"]?["replicas"] is JsonValue replicas && replicas.TryGetValue<int>(out var current) && current == total
+            && rs["metadata"]?["annotations"]?["deployment.kubernetes.io/desired-replicas"] is JsonValue annotation
+            && annotation.TryGetValue<string>(out var annotated) && annotated == desiredReplicas && JsonNode.DeepEquals(status, rs["status"]))
+        {
+            // Nothing to write (the copy below is only made for a change): same replicas, annotation and status.
+            return;
+        }
+
+        var nextRs = (JsonObject)rs.DeepClone();
+        nextRs["spec"]!["replicas"] = total;
+        nextRs["metadata"]!["annotations"]!["deployment.kubernetes.io/desired-replicas"] = desiredReplicas;
         nextRs["status"] = status;
         if (!JsonNode.DeepEquals(nextRs["spec"], rs["spec"]) && rs["metadata"]?["generation"] is not null)
         {
@@ -221,7 +238,7 @@ internal sealed partial class ApiStore
         string name;
         do
         {
-            name = $"{Meta(rs, "name")}-{TemplateHash(Guid.NewGuid().ToString())[..5]}";
+            name = $"{Meta(rs, "name")}-{NameSuffix(Guid.NewGuid().ToString())}";
         }
         while (_objects.ContainsKey(Key(podType, ns, name)));
 
