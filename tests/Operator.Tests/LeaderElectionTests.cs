@@ -31,6 +31,12 @@ public sealed class LeaderElectionTests(Xunit.Abstractions.ITestOutputHelper out
     private static LeaderElectionOptions Options(string identity, bool release = true) =>
         new(LeaseNamespace, "shop-operator", identity, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(200), release);
 
+    // Lease 4 s, renew deadline 2 s: the same ratio, with a margin of 1.8 s (lease − renew deadline − retry) instead of
+    // 0.8 s between the leader giving up and another replica being able to acquire, so a test host's scheduling
+    // delays under a full test run (a 2-core CI machine) do not eat it; the property asserted is the same.
+    private static LeaderElectionOptions SlowOptions(string identity) =>
+        new(LeaseNamespace, "shop-operator", identity, TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(200), true);
+
     private async Task<string?> HolderAsync()
     {
         using var client = new Kubernetes(Emulator.ClientConfiguration);
@@ -46,15 +52,18 @@ public sealed class LeaderElectionTests(Xunit.Abstractions.ITestOutputHelper out
 
         private readonly Kubernetes _client;
 
-        public Candidate(EmulatorHost server, string identity, bool release = true)
+        public Candidate(EmulatorHost server, string identity, bool release = true, LeaderElectionOptions? options = null)
         {
             Metrics = new OperatorMetrics(Prometheus.Metrics.NewCustomRegistry());
             _client = new Kubernetes(server.ClientConfiguration);
-            Election = new LeaderElection(_client, Options(identity, release), Metrics, NullLogger.Instance);
+            Election = new LeaderElection(_client, options ?? Options(identity, release), Metrics, NullLogger.Instance);
             _run = Election.RunAsync(
                 async ct =>
                 {
                     Interlocked.Increment(ref _working);
+                    // The moment the elector takes the work away, taken synchronously by the cancellation itself
+                    // (not when a poll next looks).
+                    using var stopped = ct.Register(() => StoppedAt ??= Stopwatch.GetTimestamp());
                     try
                     {
                         await Task.Delay(Timeout.Infinite, ct);
@@ -72,6 +81,9 @@ public sealed class LeaderElectionTests(Xunit.Abstractions.ITestOutputHelper out
         public OperatorMetrics Metrics { get; }
 
         public bool Working => Volatile.Read(ref _working) > 0;
+
+        /// <summary>When the elector cancelled the work (<see cref="Stopwatch.GetTimestamp"/>), null before.</summary>
+        public long? StoppedAt { get; private set; }
 
         public Task<LeadershipOutcome> Run => _run;
 
@@ -126,16 +138,19 @@ public sealed class LeaderElectionTests(Xunit.Abstractions.ITestOutputHelper out
     public async Task A_leader_that_cannot_renew_stops_working_before_another_can_acquire()
     {
         var server = Emulator;
-        await using var a = new Candidate(server, "a");
+        await using var a = new Candidate(server, "a", options: SlowOptions("a"));
         await Poll.UntilAsync(() => a.Working, what: "a leads");
 
-        // An outage of the Lease endpoint: the elector's every attempt starts with a get, so 25 failed gets at one
-        // attempt per 200 ms keep it down for about 5 s, longer than the lease, then the server answers again.
-        server.Faults.FailNext("get", "leases", 503, 25);
-        var outage = Stopwatch.StartNew();
-        await Poll.UntilAsync(() => !a.Working, TimeSpan.FromSeconds(6), "a gives up after the renew deadline");
-        output.WriteLine($"leader stopped working {outage.ElapsedMilliseconds} ms into the outage (renew deadline 1000 ms, retry 200 ms, lease 2000 ms)");
-        Assert.True(outage.Elapsed < TimeSpan.FromSeconds(2), "stopped too late: another replica could already lead");
+        // An outage of the Lease endpoint: the elector's every attempt starts with a get, so 35 failed gets at one
+        // attempt per 200 ms keep it down for about 7 s, longer than the lease, then the server answers again.
+        server.Faults.FailNext("get", "leases", 503, 35);
+        var outageStart = Stopwatch.GetTimestamp();
+        await Poll.UntilAsync(() => !a.Working, TimeSpan.FromSeconds(10), "a gives up after the renew deadline");
+        var stoppedAfter = Stopwatch.GetElapsedTime(outageStart, a.StoppedAt!.Value);
+        output.WriteLine($"leader stopped working {stoppedAfter.TotalMilliseconds:F0} ms into the outage (renew deadline 2000 ms, retry 200 ms, lease 4000 ms)");
+        // The last renewal came at most one retry period before the outage, so another replica could lead from
+        // about 4 s after its start; a leader that kept working past that is the split brain this guards against.
+        Assert.True(stoppedAfter < TimeSpan.FromSeconds(4), "stopped too late: another replica could already lead");
 
         // As controller-runtime: a lost lease ends the election (the process then exits non-zero and restarts).
         Assert.Equal(LeadershipOutcome.Lost, await a.Run.WaitAsync(TimeSpan.FromSeconds(10)));
