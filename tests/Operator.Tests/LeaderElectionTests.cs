@@ -37,11 +37,12 @@ public sealed class LeaderElectionTests(Xunit.Abstractions.ITestOutputHelper out
     private static LeaderElectionOptions SlowOptions(string identity) =>
         new(LeaseNamespace, "shop-operator", identity, TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(200), true);
 
-    private async Task<string?> HolderAsync()
+    private async Task<string?> HolderAsync() => (await LeaseAsync()).Spec?.HolderIdentity;
+
+    private async Task<k8s.Models.V1Lease> LeaseAsync()
     {
         using var client = new Kubernetes(Emulator.ClientConfiguration);
-        var lease = await client.CoordinationV1.ReadNamespacedLeaseAsync("shop-operator", LeaseNamespace);
-        return lease.Spec?.HolderIdentity;
+        return await client.CoordinationV1.ReadNamespacedLeaseAsync("shop-operator", LeaseNamespace);
     }
 
     private sealed class Candidate : IAsyncDisposable
@@ -123,13 +124,18 @@ public sealed class LeaderElectionTests(Xunit.Abstractions.ITestOutputHelper out
         }
 
         Assert.Equal("a", await HolderAsync());
+        var renewedBeforeStop = (await LeaseAsync()).Spec.RenewTime!.Value;
         var stopped = Stopwatch.StartNew();
         await a.StopAsync();
         Assert.False(a.Working);
-        Assert.Equal("", await HolderAsync()); // released, not left to expire
+        // Released: empty, or already b's (it retries every 200 ms, so it may take the released lease before we look).
+        Assert.Contains(await HolderAsync(), new[] { "", "b" });
         await Poll.UntilAsync(() => b.Working, TimeSpan.FromSeconds(5), "b takes over");
         output.WriteLine($"takeover after graceful stop: {stopped.ElapsedMilliseconds} ms (lease duration 2000 ms)");
-        Assert.Equal("b", await HolderAsync());
+        var taken = await LeaseAsync();
+        Assert.Equal("b", taken.Spec.HolderIdentity);
+        // Not left to expire: b acquired it before a's last renewal had run out (the server's times, not a stopwatch).
+        Assert.True(taken.Spec.AcquireTime < renewedBeforeStop + TimeSpan.FromSeconds(2), $"b acquired at {taken.Spec.AcquireTime:O}, a renewed at {renewedBeforeStop:O}: the lease expired instead of being released");
         Assert.Equal(1, b.Metrics.LeaderStatus.WithLabels("shop-operator").Value);
         Assert.Equal(0, a.Metrics.LeaderStatus.WithLabels("shop-operator").Value);
     }
