@@ -26,6 +26,24 @@ public sealed class OperatorScenarioTests(EmulatorFixture fixture, ITestOutputHe
         return (kube, op, ns);
     }
 
+    /// <summary>An operator watching a new namespace whose shop "demo" is Ready and whose queue has gone quiet.</summary>
+    private async Task<(TestKube Kube, OperatorInstance Operator, string Ns)> StartWithQuietDemoShopAsync(string prefix)
+    {
+        var (kube, op, ns) = await StartAsync(prefix);
+        try
+        {
+            await kube.CreateAsync(TestKube.Shop(ns, "demo"));
+            await kube.WaitForConditionAsync(ns, "demo", "Ready", "True");
+            await WaitQuietAsync(op);
+            return (kube, op, ns);
+        }
+        catch
+        {
+            await op.DisposeAsync();
+            throw;
+        }
+    }
+
     [Fact]
     public async Task Apply_creates_every_child_and_Ready_follows_the_emulated_deployments()
     {
@@ -200,11 +218,8 @@ public sealed class OperatorScenarioTests(EmulatorFixture fixture, ITestOutputHe
     [Fact]
     public async Task A_no_op_resync_sends_no_request_at_all()
     {
-        var (kube, op, ns) = await StartAsync("noop");
+        var (kube, op, ns) = await StartWithQuietDemoShopAsync("noop");
         await using var _ = op;
-        await kube.CreateAsync(TestKube.Shop(ns, "demo"));
-        await kube.WaitForConditionAsync(ns, "demo", "Ready", "True");
-        await WaitQuietAsync(op);
 
         var successBefore = ReconcileCount(op);
         var writesBefore = Cluster.WriteRequests;
@@ -228,11 +243,8 @@ public sealed class OperatorScenarioTests(EmulatorFixture fixture, ITestOutputHe
     {
         // Issue 14, the no-op pass: a pass over the same resourceVersions as the last settled one ends before
         // building anything (SettledPasses); any change gives a child a new resourceVersion, so it is never skipped.
-        var (kube, op, ns) = await StartAsync("settled");
+        var (kube, op, ns) = await StartWithQuietDemoShopAsync("settled");
         await using var _ = op;
-        await kube.CreateAsync(TestKube.Shop(ns, "demo"));
-        await kube.WaitForConditionAsync(ns, "demo", "Ready", "True");
-        await WaitQuietAsync(op);
 
         var settled = op.Metrics.SettledPasses.WithLabels("shopinstance");
         var skippedBefore = settled.Value;
